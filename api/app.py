@@ -23,9 +23,15 @@ def create_app(settings: Settings | None = None, rewriter: Rewriter | None = Non
     settings = settings or get_settings()
     rewriter = rewriter or Rewriter.from_settings(settings)
 
+    local = rewriter.gateway.local if rewriter.gateway.uses_local_model() else None
+    if local is not None:
+        local.check()  # a missing or corrupt model file stops start-up here, naming the file
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         log.info("starting", extra={"model": settings.model, "templates": len(rewriter.templates.names())})
+        if local is not None:
+            await local.load()
         yield
 
     app = FastAPI(
@@ -37,7 +43,9 @@ def create_app(settings: Settings | None = None, rewriter: Rewriter | None = Non
     app.state.settings = settings
     app.state.rewriter = rewriter
     app.state.keys = KeyChecker(settings.api_keys)
-    app.state.readiness_checks: Callable[[], dict[str, bool]] = lambda: {}
+    app.state.readiness_checks: Callable[[], dict[str, bool]] = (
+        (lambda: {"local_model_loaded": local.loaded}) if local is not None else (lambda: {})
+    )
     problems.install(app)
     app.include_router(rewrites.router)
     app.include_router(templates.router)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 
 from .errors import RewriterError, TemplateLoadError
@@ -18,12 +17,16 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .app import create_app
+    from .local_model import LocalModelError
 
     settings = get_settings()
     try:
         app = create_app(settings)
     except TemplateLoadError as exc:
         print(f"cannot start: broken template: {exc}", file=sys.stderr)
+        return 2
+    except LocalModelError as exc:
+        print(f"cannot start: {exc}", file=sys.stderr)
         return 2
     uvicorn.run(
         app,

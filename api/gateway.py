@@ -30,7 +30,7 @@ from tenacity import (  # noqa: E402
     stop_after_attempt,
 )
 
-from . import metrics  # noqa: E402
+from . import local_model, metrics  # noqa: E402
 from .errors import DeadlineExceeded, Overloaded, RewriterError, UpstreamError  # noqa: E402
 from .settings import Settings  # noqa: E402
 from .templates import RenderedPrompt  # noqa: E402
@@ -122,6 +122,18 @@ def _describe(model: str, exc: BaseException) -> str:
     return f"{model}: {prefix}: {message}"
 
 
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    """litellm wraps provider exceptions; look down the chain for the original."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, kind):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def _provider(model: str) -> str:
     return model.split("/", 1)[0] if "/" in model else "openai"
 
@@ -131,6 +143,11 @@ class Gateway:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        # Registering loads nothing: the local model loads on first use or at start-up.
+        self.local = local_model.register(settings)
+
+    def uses_local_model(self) -> bool:
+        return any(_provider(m) == local_model.PROVIDER for m in self.settings.models)
 
     # --- configuration ---------------------------------------------------------------------
 
@@ -241,6 +258,8 @@ class Gateway:
                     raise
                 except Exception as exc:
                     metrics.UPSTREAM_LATENCY.labels(model, "error").observe(time.monotonic() - started)
+                    if _caused_by(exc, local_model.LocalModelBusy):
+                        raise Overloaded(f"{model}: {exc}", retry_after_s=2) from exc
                     raise exc
                 metrics.UPSTREAM_LATENCY.labels(model, "ok").observe(time.monotonic() - started)
                 result.attempts = attempts
@@ -287,7 +306,9 @@ class Gateway:
 
     @staticmethod
     def cost_usd(model: str, usage: Usage) -> float | None:
-        """Price from litellm's bundled map; None when the model is not in it."""
+        """Price from litellm's bundled map; None when the model is not in it; 0 for local."""
+        if _provider(model) == local_model.PROVIDER:
+            return 0.0
         try:
             prompt_cost, completion_cost = litellm.cost_per_token(
                 model=model,

@@ -7,10 +7,15 @@ import re
 import time
 import uuid
 
+import json
+import logging
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import metrics
-from .problems import BodyTooLarge
+from .problems import PROBLEM_JSON, BodyTooLarge, problem
+
+log = logging.getLogger(__name__)
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:/+=-]{1,128}$")
 
@@ -59,14 +64,31 @@ class RequestContextMiddleware:
                     raise BodyTooLarge(f"request body is over the limit of {limit} bytes")
             return message
 
+        started_response = False
+
         async def send_with_id(message: Message) -> None:
+            nonlocal started_response
             if message["type"] == "http.response.start":
+                started_response = True
                 status_holder[0] = message["status"]
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", raw_id)]
             await send(message)
 
         try:
             await self.app(scope, limited_receive, send_with_id)
+        except Exception:
+            # Last resort: a generic problem with the request id, never a stack trace.
+            log.exception("unhandled error", extra={"request_id": request_id})
+            if started_response:
+                raise
+            body = json.dumps(
+                problem(500, "Internal error", f"unexpected error; quote request id {request_id}", request_id)
+            ).encode()
+            await send_with_id({
+                "type": "http.response.start", "status": 500,
+                "headers": [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())],
+            })
+            await send({"type": "http.response.body", "body": body})
         finally:
             route = scope.get("route")
             path = getattr(route, "path", None) or "unmatched"

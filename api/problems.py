@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -12,7 +11,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .errors import Overloaded, RewriterError
 
-log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -89,9 +87,3 @@ def install(app: FastAPI) -> None:
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"no route {request.method} {request.url.path}"
         return respond(problem(exc.status_code, title, detail, request_id_of(request)), exc.headers)
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        rid = request_id_of(request)
-        log.exception("unhandled error", extra={"request_id": rid})
-        return respond(problem(500, "Internal error", f"unexpected error; quote request id {rid}", rid))
