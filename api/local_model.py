@@ -14,6 +14,7 @@ litellm as the custom provider `local`, so `model="local/..."` works like any ot
 from __future__ import annotations
 
 import asyncio
+import atexit
 import logging
 import os
 import threading
@@ -129,6 +130,8 @@ class LocalModel:
                 )
             except Exception as exc:  # noqa: BLE001 - llama.cpp says little; we say which file
                 raise LocalModelError(f"llama.cpp could not load {self.path}: {exc}") from exc
+            # Free it before interpreter teardown: llama.cpp's own __del__ fails once modules are gone.
+            atexit.register(self._llama.close)
             self.load_seconds = time.perf_counter() - started
             log.info("local model loaded", extra={"path": str(self.path), "seconds": round(self.load_seconds, 2)})
 
@@ -321,21 +324,24 @@ def _usage(prompt_tokens: int, completion_tokens: int):
     )
 
 
-_registered: LocalProvider | None = None
+_providers: dict[tuple, LocalProvider] = {}
 
 
 def register(settings) -> LocalProvider:
-    """Register (or replace) the `local` provider in litellm for these settings."""
+    """Make the `local` provider for these settings the one litellm calls. litellm's provider map
+    is process-wide, so one process serves one local configuration at a time; providers are kept
+    by configuration so building the app twice does not load the model twice."""
     import litellm
 
-    global _registered
-    provider = LocalProvider(
+    key = (
         settings.local_model_path, settings.cache_dir, settings.local_model_threads,
         settings.local_model_ctx, settings.local_queue_size,
     )
+    provider = _providers.get(key)
+    if provider is None:
+        provider = _providers[key] = LocalProvider(*key)
     others = [p for p in (litellm.custom_provider_map or []) if p.get("provider") != PROVIDER]
     litellm.custom_provider_map = [*others, {"provider": PROVIDER, "custom_handler": provider}]
     # litellm reads the map into its provider list when asked to; keep it in step.
     litellm.utils.custom_llm_setup()
-    _registered = provider
     return provider

@@ -1,0 +1,151 @@
+"""The embedded local model, for real: Gemma 3 270M through llama.cpp, behind litellm."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from api.app import create_app
+from api.local_model import LocalModelError
+
+from .conftest import make_settings, parse_sse
+
+pytestmark = pytest.mark.local_model
+
+DRAFT = "Order #4821 shipped on May 2."
+
+
+@pytest.fixture(scope="module")
+def local_app():
+    """One app on the local model for the module: the model loads once."""
+    return create_app(make_settings(model="local/gemma3-270m", model_api_base=None, model_api_key=None, timeout_s=120))
+
+
+@pytest.fixture
+async def local_client(local_app):
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=local_app), base_url="http://t") as client:
+        yield client
+
+
+async def test_lifespan_loads_the_model_and_readyz_reports_it(local_app):
+    provider = local_app.state.rewriter.gateway.local
+    async with local_app.router.lifespan_context(local_app):
+        assert provider.loaded
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=local_app), base_url="http://t") as client:
+            ready = await client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["checks"]["local_model_loaded"] is True
+
+
+async def test_rewrite_with_the_real_model(local_client):
+    response = await local_client.post("/v1/rewrites", json={"draft": DRAFT, "max_tokens": 40})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["rewrite"].strip()
+    assert body["model"] == "local/gemma3-270m"
+    assert body["usage"]["prompt_tokens"] > 100  # the few-shot completion prompt
+    assert 0 < body["usage"]["completion_tokens"] <= 40
+    assert body["cost_usd"] == 0.0
+
+
+async def test_streaming_yields_several_chunks(local_client):
+    response = await local_client.post("/v1/rewrites", json={"draft": DRAFT, "max_tokens": 30, "stream": True})
+    events = parse_sse(response.text)
+    deltas = [data["text"] for name, data in events if name == "delta"]
+    assert len(deltas) >= 3
+    name, result = events[-1]
+    assert name == "result"
+    assert result["rewrite"] == "".join(deltas).strip()
+    assert result["usage"]["completion_tokens"] > 0
+
+
+async def test_concurrent_requests_are_served_in_turn(local_app, local_client, monkeypatch):
+    model = local_app.state.rewriter.gateway.local.model()
+    spans: list[tuple[float, float]] = []
+    original = model._generate_sync
+
+    def timed(prompt, params):
+        started = time.monotonic()
+        try:
+            return original(prompt, params)
+        finally:
+            spans.append((started, time.monotonic()))
+
+    monkeypatch.setattr(model, "_generate_sync", timed)
+    responses = await asyncio.gather(
+        *(local_client.post("/v1/rewrites", json={"draft": f"Order #{n} shipped.", "max_tokens": 8}) for n in range(3))
+    )
+    assert [r.status_code for r in responses] == [200, 200, 200]
+    spans.sort()
+    assert len(spans) == 3
+    for (_, end), (start, _) in zip(spans, spans[1:]):
+        assert start >= end  # one generation at a time
+
+
+async def test_queue_overflow_is_a_503_with_retry_after():
+    app = create_app(make_settings(model="local/gemma3-270m", local_queue_size=1, timeout_s=120))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        responses = await asyncio.gather(
+            *(client.post("/v1/rewrites", json={"draft": f"Order #{n} shipped.", "max_tokens": 16}) for n in range(3))
+        )
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [200, 200, 503]
+    refused = next(r for r in responses if r.status_code == 503)
+    assert refused.headers["retry-after"] == "2"
+    assert "busy" in refused.json()["detail"]
+
+
+def test_missing_model_path_fails_at_start_up(tmp_path):
+    missing = tmp_path / "nope.gguf"
+    with pytest.raises(LocalModelError, match="nope.gguf"):
+        create_app(make_settings(model="local/custom", local_model_path=missing))
+
+
+def test_corrupt_model_file_fails_at_start_up(tmp_path):
+    corrupt = tmp_path / "broken.gguf"
+    corrupt.write_bytes(b"not a model at all" * 100)
+    with pytest.raises(LocalModelError, match="broken.gguf.*not a GGUF"):
+        create_app(make_settings(model="local/custom", local_model_path=corrupt))
+
+
+async def test_truncated_gguf_fails_in_lifespan_with_the_path(tmp_path):
+    truncated = tmp_path / "truncated.gguf"
+    truncated.write_bytes(b"GGUF" + b"\0" * 64)
+    app = create_app(make_settings(model="local/custom", local_model_path=truncated))
+    with pytest.raises(LocalModelError, match="truncated.gguf"):
+        async with app.router.lifespan_context(app):
+            pass
+
+
+def test_cli_reports_a_bad_model_path_and_exits_2(tmp_path):
+    env = {"REWRITER_MODEL": "local/custom", "REWRITER_LOCAL_MODEL_PATH": str(tmp_path / "missing.gguf"),
+           "PATH": "/usr/bin:/bin", "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "api", "serve", "--port", "1"], capture_output=True, text=True, env=env,
+        cwd=str(__import__("pathlib").Path(__file__).parent.parent), timeout=120,
+    )
+    assert proc.returncode == 2
+    assert "cannot start" in proc.stderr and "missing.gguf" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_service_on_another_model_never_imports_llama_cpp():
+    code = (
+        "import sys\n"
+        "from api.app import create_app\n"
+        "from tests.conftest import make_settings\n"
+        "app = create_app(make_settings())\n"
+        "assert app.state.rewriter.gateway.uses_local_model() is False\n"
+        "assert not app.state.rewriter.gateway.local.loaded\n"
+        "assert 'llama_cpp' not in sys.modules, 'llama_cpp imported'\n"
+        "print('ok')\n"
+    )
+    root = str(__import__("pathlib").Path(__file__).parent.parent)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "ok"
