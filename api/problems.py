@@ -46,7 +46,8 @@ def field_errors(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
         loc = [str(p) for p in err.get("loc", ())]
         if loc and loc[0] in {"body", "query", "path", "header"}:
             loc = loc[1:]
-        out.append({"field": ".".join(loc) or "body", "message": err.get("msg", "invalid")})
+        message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        out.append({"field": ".".join(loc) or "body", "message": message})
     return out
 
 

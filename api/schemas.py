@@ -83,7 +83,6 @@ class Problem(BaseModel):
     title: str
     status: int
     detail: str
-    instance: str | None = None
     request_id: str | None = None
 
 
