@@ -17,9 +17,10 @@ import asyncio
 import atexit
 import logging
 import os
+import queue
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -190,6 +191,35 @@ class LocalModel:
         finally:
             self._release()
 
+    def _stream_sync(self, prompt: str, params: dict[str, Any], emit, cancelled: threading.Event) -> None:
+        """Run one streaming generation in the model thread, handing each piece to `emit`, then
+        the `Generation`; an exception is handed over too. Stops early when `cancelled` is set."""
+        try:
+            self.load()
+            tokens = self._llama.tokenize(prompt.encode(), add_bos=True)
+            max_tokens = self._fit_max_tokens(len(tokens), int(params.get("max_tokens") or 256))
+            parts: list[str] = []
+            finish = "stop"
+            for chunk in self._llama.create_completion(
+                prompt=prompt, max_tokens=max_tokens, stream=True, **self._kwargs(params)
+            ):
+                if cancelled.is_set():
+                    finish = "cancelled"
+                    break
+                choice = chunk["choices"][0]
+                if choice.get("text"):
+                    parts.append(choice["text"])
+                    emit(choice["text"])
+                if choice.get("finish_reason"):
+                    finish = choice["finish_reason"]
+            text = "".join(parts)
+            completion_tokens = len(self._llama.tokenize(text.encode(), add_bos=False)) if text else 0
+            emit(Generation(text, finish, len(tokens), completion_tokens))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            emit(exc)
+        finally:
+            emit(_DONE)
+
     async def stream(self, prompt: str, params: dict[str, Any]) -> AsyncIterator[str | Generation]:
         """Yield text pieces as llama.cpp produces them, then a `Generation` with the totals.
         Stops generating when the consumer goes away (client disconnect, deadline)."""
@@ -197,42 +227,13 @@ class LocalModel:
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[Any] = asyncio.Queue()
         cancelled = threading.Event()
-        done = object()
 
-        def run() -> None:
-            try:
-                self.load()
-                tokens = self._llama.tokenize(prompt.encode(), add_bos=True)
-                max_tokens = self._fit_max_tokens(len(tokens), int(params.get("max_tokens") or 256))
-                parts: list[str] = []
-                finish = "stop"
-                for chunk in self._llama.create_completion(
-                    prompt=prompt, max_tokens=max_tokens, stream=True, **self._kwargs(params)
-                ):
-                    if cancelled.is_set():
-                        finish = "cancelled"
-                        break
-                    choice = chunk["choices"][0]
-                    if choice.get("text"):
-                        parts.append(choice["text"])
-                        loop.call_soon_threadsafe(queue.put_nowait, choice["text"])
-                    if choice.get("finish_reason"):
-                        finish = choice["finish_reason"]
-                text = "".join(parts)
-                completion_tokens = len(self._llama.tokenize(text.encode(), add_bos=False)) if text else 0
-                final = Generation(text, finish, len(tokens), completion_tokens)
-                loop.call_soon_threadsafe(queue.put_nowait, final)
-            except BaseException as exc:  # noqa: BLE001 - handed to the consumer
-                loop.call_soon_threadsafe(queue.put_nowait, exc)
-            finally:
-                loop.call_soon_threadsafe(queue.put_nowait, done)
+        def emit(item: Any) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, item)
 
-        future = loop.run_in_executor(self._executor, run)
+        future = loop.run_in_executor(self._executor, self._stream_sync, prompt, params, emit, cancelled)
         try:
-            while True:
-                item = await queue.get()
-                if item is done:
-                    break
+            while (item := await queue.get()) is not _DONE:
                 if isinstance(item, BaseException):
                     raise item
                 yield item
@@ -242,6 +243,32 @@ class LocalModel:
             if not future.done():
                 # Let the thread notice the flag; don't block the loop waiting for it.
                 future.add_done_callback(lambda f: f.exception())
+
+    def generate_blocking(self, prompt: str, params: dict[str, Any]) -> Generation:
+        """For litellm's sync `completion`: same queue, same model thread."""
+        self._admit()
+        try:
+            return self._executor.submit(self._generate_sync, prompt, params).result()
+        finally:
+            self._release()
+
+    def stream_blocking(self, prompt: str, params: dict[str, Any]) -> Iterator[str | Generation]:
+        """For litellm's sync `streaming`."""
+        self._admit()
+        items: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        cancelled = threading.Event()
+        self._executor.submit(self._stream_sync, prompt, params, items.put, cancelled)
+        try:
+            while (item := items.get()) is not _DONE:
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            cancelled.set()
+            self._release()
+
+
+_DONE = object()
 
 
 class LocalProvider(CustomLLM):
@@ -281,37 +308,46 @@ class LocalProvider(CustomLLM):
     def _params(optional_params: dict[str, Any]) -> dict[str, Any]:
         return {k: optional_params.get(k) for k in ("temperature", "top_p", "max_tokens", "stop")}
 
+    @staticmethod
+    def _response(model: str, result: Generation, kwargs: dict[str, Any]) -> ModelResponse:
+        response: ModelResponse = kwargs.get("model_response") or ModelResponse()
+        response.choices[0].message.content = result.text  # type: ignore[union-attr]
+        response.choices[0].finish_reason = result.finish_reason
+        response.model = f"{PROVIDER}/{model}"
+        setattr(response, "usage", _usage(result.prompt_tokens, result.completion_tokens))
+        return response
+
+    @staticmethod
+    def _chunk(item: str | Generation) -> dict[str, Any]:
+        if isinstance(item, Generation):
+            return {
+                "text": "", "is_finished": True, "finish_reason": item.finish_reason, "index": 0,
+                "usage": {
+                    "prompt_tokens": item.prompt_tokens,
+                    "completion_tokens": item.completion_tokens,
+                    "total_tokens": item.prompt_tokens + item.completion_tokens,
+                },
+            }
+        return {"text": item, "is_finished": False, "finish_reason": "", "index": 0, "usage": None}
+
     async def acompletion(self, model: str, messages: list, *args: Any, **kwargs: Any) -> ModelResponse:
-        model_response: ModelResponse = kwargs.get("model_response") or ModelResponse()
         params = self._params(kwargs.get("optional_params") or {})
         result = await self.model().generate(flatten(messages), params)
-        model_response.choices[0].message.content = result.text  # type: ignore[union-attr]
-        model_response.choices[0].finish_reason = result.finish_reason
-        model_response.model = f"{PROVIDER}/{model}"
-        setattr(
-            model_response,
-            "usage",
-            _usage(result.prompt_tokens, result.completion_tokens),
-        )
-        return model_response
+        return self._response(model, result, kwargs)
 
     async def astreaming(self, model: str, messages: list, *args: Any, **kwargs: Any):
         params = self._params(kwargs.get("optional_params") or {})
         async for item in self.model().stream(flatten(messages), params):
-            if isinstance(item, Generation):
-                yield {
-                    "text": "", "is_finished": True, "finish_reason": item.finish_reason, "index": 0,
-                    "usage": {
-                        "prompt_tokens": item.prompt_tokens,
-                        "completion_tokens": item.completion_tokens,
-                        "total_tokens": item.prompt_tokens + item.completion_tokens,
-                    },
-                }
-            else:
-                yield {"text": item, "is_finished": False, "finish_reason": "", "index": 0, "usage": None}
+            yield self._chunk(item)
 
-    def completion(self, *args: Any, **kwargs: Any) -> ModelResponse:
-        return asyncio.run(self.acompletion(*args, **kwargs))
+    def completion(self, model: str, messages: list, *args: Any, **kwargs: Any) -> ModelResponse:
+        params = self._params(kwargs.get("optional_params") or {})
+        return self._response(model, self.model().generate_blocking(flatten(messages), params), kwargs)
+
+    def streaming(self, model: str, messages: list, *args: Any, **kwargs: Any):
+        params = self._params(kwargs.get("optional_params") or {})
+        for item in self.model().stream_blocking(flatten(messages), params):
+            yield self._chunk(item)
 
 
 def _usage(prompt_tokens: int, completion_tokens: int):

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from api.app import create_app
-from api.local_model import LocalModelError
+from api.local_model import LocalModelError, register
 
 from .conftest import make_settings, parse_sse
 
@@ -28,6 +28,7 @@ def local_app():
 
 @pytest.fixture
 async def local_client(local_app):
+    register(local_app.state.settings)  # litellm's provider map is process-wide: make it ours again
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=local_app), base_url="http://t") as client:
         yield client
 
@@ -149,3 +150,21 @@ def test_service_on_another_model_never_imports_llama_cpp():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ok"
+
+
+def test_sync_litellm_calls_work_too(local_app):
+    import litellm
+
+    register(local_app.state.settings)
+    response = litellm.completion(
+        model="local/gemma3-270m", messages=[{"role": "user", "content": "Draft: Order #7 shipped.\nRewrite:"}],
+        max_tokens=12, stop=["\n"],
+    )
+    assert response.usage.completion_tokens > 0
+    assert isinstance(response.choices[0].message.content, str)
+    chunks = list(litellm.completion(
+        model="local/gemma3-270m", messages=[{"role": "user", "content": "Once upon a time"}],
+        max_tokens=12, stream=True,
+    ))
+    texts = [c.choices[0].delta.content for c in chunks if c.choices and c.choices[0].delta.content]
+    assert len(texts) >= 3
