@@ -48,6 +48,12 @@ class ModelNotAllowed(InvalidRequest):
     title = "Model not allowed"
 
 
+class RewriteRejected(InvalidRequest):
+    """The rewrite lost or invented facts and the caller asked for an error, not a fallback."""
+
+    title = "Rewrite rejected by the fact guard"
+
+
 class TemplateLoadError(Exception):
     """A template file is broken; raised at start-up and stops it."""
 

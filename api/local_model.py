@@ -225,15 +225,15 @@ class LocalModel:
         Stops generating when the consumer goes away (client disconnect, deadline)."""
         self._admit()
         loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[Any] = asyncio.Queue()
+        pieces: asyncio.Queue[Any] = asyncio.Queue()
         cancelled = threading.Event()
 
         def emit(item: Any) -> None:
-            loop.call_soon_threadsafe(queue.put_nowait, item)
+            loop.call_soon_threadsafe(pieces.put_nowait, item)
 
         future = loop.run_in_executor(self._executor, self._stream_sync, prompt, params, emit, cancelled)
         try:
-            while (item := await queue.get()) is not _DONE:
+            while (item := await pieces.get()) is not _DONE:
                 if isinstance(item, BaseException):
                     raise item
                 yield item

@@ -40,3 +40,11 @@ REWRITES = Counter(
     "rewriter_rewrites_total", "Rewrites by template, model and outcome",
     ["template", "model", "outcome"], registry=REGISTRY,
 )
+GUARD_OUTCOMES = Counter(
+    "rewriter_guard_outcomes_total", "Fact guard outcomes by status (passed, repaired, fallback, allowed, rejected)",
+    ["status"], registry=REGISTRY,
+)
+GUARD_VIOLATIONS = Counter(
+    "rewriter_guard_violations_total", "Fact guard violations by kind (lost, added, altered, placeholder) and fact",
+    ["kind", "fact"], registry=REGISTRY,
+)

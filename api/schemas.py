@@ -23,6 +23,11 @@ class RewriteRequest(BaseModel):
     temperature: float | None = Field(None, ge=0, le=2)
     max_tokens: int | None = Field(None, ge=1, le=8192)
     stream: bool = Field(False, description="answer text/event-stream (single rewrites only)")
+    on_violation: Literal["fallback", "error", "allow"] = Field(
+        "fallback",
+        description="when the rewrite loses or invents facts even after one repair: answer the "
+        "draft unchanged (fallback), a 422 problem (error), or the rewrite as is (allow)",
+    )
 
     @field_validator("draft")
     @classmethod
@@ -53,6 +58,41 @@ class UsageOut(BaseModel):
     total_tokens: int
 
 
+class FactOut(BaseModel):
+    kind: str
+    value: str
+
+
+class ViolationOut(BaseModel):
+    kind: Literal["lost", "added", "altered", "placeholder"]
+    fact: str = Field(description="the kind of fact: money, date, id, placeholder, url...")
+    value: str
+    detail: str
+
+
+class WarningOut(BaseModel):
+    kind: Literal["negation_flip", "new_commitment"]
+    value: str
+    detail: str
+
+
+class GuardOut(BaseModel):
+    """The fact guard's verdict on the returned text."""
+
+    status: Literal["passed", "repaired", "fallback", "allowed"]
+    facts: list[FactOut] = Field(description="the draft's protected facts that the rewrite kept")
+    violations: list[ViolationOut]
+    warnings: list[WarningOut]
+    rejected_rewrite: str | None = Field(
+        None, description="with status fallback: the model's rewrite that was rejected"
+    )
+
+
+class DiffOp(BaseModel):
+    op: Literal["equal", "insert", "delete"]
+    text: str
+
+
 class RewriteResult(BaseModel):
     """What every caller gets back for one rewrite."""
 
@@ -66,6 +106,8 @@ class RewriteResult(BaseModel):
     finish_reason: str | None
     attempts: int = Field(description="model calls made, retries included")
     fallback_from: str | None = Field(None, description="the model that failed when a fallback answered")
+    guard: GuardOut
+    diff: list[DiffOp] = Field(description="word-level diff from the draft to the rewrite")
 
 
 class Delta(BaseModel):

@@ -50,8 +50,15 @@ async def test_rewrite_with_the_real_model(local_client):
     assert body["rewrite"].strip()
     assert body["model"] == "local/gemma3-270m"
     assert body["usage"]["prompt_tokens"] > 100  # the few-shot completion prompt
-    assert 0 < body["usage"]["completion_tokens"] <= 40
+    # up to two generations (one guard repair) of at most 40 tokens each
+    assert 0 < body["usage"]["completion_tokens"] <= 80
     assert body["cost_usd"] == 0.0
+    # whatever the small model wrote, the guard's verdict decides what comes back
+    assert body["guard"]["status"] in {"passed", "repaired", "fallback"}
+    if body["guard"]["status"] == "fallback":
+        assert body["rewrite"] == DRAFT and body["guard"]["rejected_rewrite"]
+    else:
+        assert "#4821" in body["rewrite"] and "May 2" in body["rewrite"]
 
 
 async def test_streaming_yields_several_chunks(local_client):
@@ -61,7 +68,8 @@ async def test_streaming_yields_several_chunks(local_client):
     assert len(deltas) >= 3
     name, result = events[-1]
     assert name == "result"
-    assert result["rewrite"] == "".join(deltas).strip()
+    if result["guard"]["status"] == "passed":
+        assert result["rewrite"] == "".join(deltas).strip()
     assert result["usage"]["completion_tokens"] > 0
 
 
@@ -83,7 +91,7 @@ async def test_concurrent_requests_are_served_in_turn(local_app, local_client, m
     )
     assert [r.status_code for r in responses] == [200, 200, 200]
     spans.sort()
-    assert len(spans) == 3
+    assert len(spans) >= 3  # a guard repair adds a generation
     for (_, end), (start, _) in zip(spans, spans[1:]):
         assert start >= end  # one generation at a time
 

@@ -32,7 +32,7 @@ async def test_stream_sends_deltas_then_result(client, upstream):
 
 async def test_stream_without_usage_counts_tokens(client, upstream):
     upstream.post(CHAT_URL).mock(
-        return_value=httpx.Response(200, headers={"content-type": "text/event-stream"}, content=sse_body(["Hello there."], usage=None))
+        return_value=httpx.Response(200, headers={"content-type": "text/event-stream"}, content=sse_body(["Sorry! ", DRAFT], usage=None))
     )
     response = await client.post("/v1/rewrites", json={"draft": DRAFT, "stream": True})
     result = parse_sse(response.text)[-1][1]
@@ -70,7 +70,7 @@ async def test_stream_retries_before_first_token(client, upstream):
     route = upstream.post(CHAT_URL).mock(
         side_effect=[
             httpx.Response(503, json={"error": {"message": "busy"}}),
-            httpx.Response(200, headers={"content-type": "text/event-stream"}, content=sse_body(["Fine."])),
+            httpx.Response(200, headers={"content-type": "text/event-stream"}, content=sse_body([DRAFT])),
         ]
     )
     response = await client.post("/v1/rewrites", json={"draft": DRAFT, "stream": True})
@@ -135,7 +135,7 @@ async def test_batch_limits(client_for, upstream):
 
 
 async def test_simple_endpoint_plain_text_in_and_out(client, upstream):
-    route = upstream.post(CHAT_URL).mock(return_value=chat_reply("  I'm sorry for the wait.  "))
+    route = upstream.post(CHAT_URL).mock(return_value=chat_reply("  I'm sorry: order #4821 is late.  "))
     response = await client.post(
         "/v1/rewrite/simple?template=formal&tone=calm",
         content="Order #4821 is late.".encode(),
@@ -143,7 +143,7 @@ async def test_simple_endpoint_plain_text_in_and_out(client, upstream):
     )
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/plain")
-    assert response.text == "I'm sorry for the wait.\n"
+    assert response.text == "I'm sorry: order #4821 is late.\n"
     sent = json.loads(route.calls.last.request.content)
     assert "formal register" in sent["messages"][0]["content"]
     assert "Tone: calm" in sent["messages"][0]["content"]

@@ -1,0 +1,129 @@
+"""How well the fact guard separates faithful rewrites from corrupted ones, on our corpus
+(tests/guard_corpus/corpus.jsonl), and what it costs per check.
+
+    .venv/bin/python benchmarks/guard_accuracy.py [--out benchmarks/results/guard_accuracy.json]
+
+Prints the false-positive rate on faithful paraphrases, the recall per corruption kind (a
+violation for lost/altered/added facts and placeholders, a warning for promises and negation
+flips), the misses, and the guard's latency on a 2,000-character draft. Writes the figures as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from api.guard import check, mask, word_diff  # noqa: E402
+
+CORPUS = ROOT / "tests" / "guard_corpus" / "corpus.jsonl"
+FACT_TARGET, FP_TARGET = 0.99, 0.02
+
+
+def load(path: Path = CORPUS) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def evaluate(cases: list[dict]) -> dict:
+    false_positives, paraphrases = [], 0
+    hits: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    misses: list[dict] = []
+    for case in cases:
+        for text in case["paraphrases"]:
+            paraphrases += 1
+            verdict = check(case["draft"], text, case["customer_message"])
+            if not verdict.ok or verdict.warnings:
+                false_positives.append({"id": case["id"], "problems": verdict.describe() or str(
+                    [w.detail for w in verdict.warnings])})
+        for corruption in case["corruptions"]:
+            verdict = check(case["draft"], corruption["rewrite"], case["customer_message"])
+            caught = (not verdict.ok) if corruption["expect"] == "violation" else bool(verdict.warnings) or not verdict.ok
+            kind = corruption["kind"].split("_")[0] + "_" + corruption["kind"].split("_")[1] if corruption["kind"].startswith("drop_") else corruption["kind"]
+            hits[kind][0] += caught
+            hits[kind][1] += 1
+            if not caught:
+                misses.append({"id": case["id"], "kind": corruption["kind"]})
+    fact_kinds = [k for k in hits if k not in {"add_promise", "negation_flip"}]
+    fact_caught = sum(hits[k][0] for k in fact_kinds)
+    fact_total = sum(hits[k][1] for k in fact_kinds)
+    return {
+        "drafts": len(cases),
+        "paraphrases": paraphrases,
+        "false_positive_rate": len(false_positives) / paraphrases,
+        "false_positives": false_positives,
+        "fact_recall": fact_caught / fact_total,
+        "fact_corruptions": fact_total,
+        "recall_by_kind": {k: {"caught": v[0], "total": v[1], "recall": v[0] / v[1]} for k, v in sorted(hits.items())},
+        "misses": misses,
+    }
+
+
+def _time_guard(draft: str, rewrite: str, repeat: int) -> dict:
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        masked = mask(draft)
+        masked.unmask(masked.text)
+        check(draft, rewrite)
+        word_diff(draft, rewrite)
+        samples.append((time.perf_counter() - started) * 1000)
+    return {"draft_chars": len(draft), "rewrite_chars": len(rewrite), "median_ms": statistics.median(samples),
+            "max_ms": max(samples), "n": repeat}
+
+
+def guard_latency(cases: list[dict], repeat: int = 50) -> dict[str, dict]:
+    """Mask + unmask + check + diff, as one request pays for it."""
+    typical = cases[0]
+    joined_draft = " ".join(c["draft"] for c in cases[::5])[:2000]
+    joined_rewrite = " ".join(c["paraphrases"][0] for c in cases[::5])[:2600]
+    unit = ("Hi {{ticket.requester.first_name}}, your refund of $49.99 for order #4821 was approved on "
+            "March 3; it reaches your card in 3-5 business days (https://help.example.com/r). ")
+    dense = (unit * 20)[:2000]
+    return {
+        "typical draft": _time_guard(typical["draft"], typical["paraphrases"][0], repeat),
+        "2,000-char draft": _time_guard(joined_draft, joined_rewrite, repeat),
+        "2,000 chars, fact-dense": _time_guard(dense, ("I'm sorry for the wait. " + dense)[:2100], repeat),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "guard_accuracy.json")
+    args = parser.parse_args()
+    cases = load()
+    result = evaluate(cases)
+    result["latency"] = guard_latency(cases)
+
+    print(f"\nFact guard on {result['drafts']} drafts ({result['paraphrases']} faithful paraphrases, "
+          f"{sum(v['total'] for v in result['recall_by_kind'].values())} corruptions)\n")
+    print(f"| {'corruption':22} | {'caught':>6} | {'total':>5} | {'recall':>7} |")
+    print(f"|{'-' * 24}|{'-' * 8}|{'-' * 7}|{'-' * 9}|")
+    for kind, row in result["recall_by_kind"].items():
+        print(f"| {kind:22} | {row['caught']:6d} | {row['total']:5d} | {row['recall']:7.3f} |")
+    print(f"\nrecall on lost/altered/added facts and placeholders: {result['fact_recall']:.4f} "
+          f"(target >= {FACT_TARGET}) over {result['fact_corruptions']} corruptions")
+    print(f"false positives on faithful paraphrases: {len(result['false_positives'])}/{result['paraphrases']} = "
+          f"{result['false_positive_rate']:.4f} (target <= {FP_TARGET})")
+    for fp in result["false_positives"][:10]:
+        print(f"  false positive {fp['id']}: {fp['problems']}")
+    for miss in result["misses"][:10]:
+        print(f"  missed {miss['id']}: {miss['kind']}")
+    print("\nguard cost per request (mask + unmask + check + diff):\n")
+    print(f"| {'input':24} | {'draft chars':>11} | {'median ms':>9} | {'max ms':>7} |")
+    print(f"|{'-' * 26}|{'-' * 13}|{'-' * 11}|{'-' * 9}|")
+    for name, row in result["latency"].items():
+        print(f"| {name:24} | {row['draft_chars']:11d} | {row['median_ms']:9.2f} | {row['max_ms']:7.2f} |")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
