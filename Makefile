@@ -32,6 +32,7 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 bench: $(STAMP)
+	$(PY) benchmarks/guard_accuracy.py
 	$(PY) benchmarks/local_model.py
 
 lock:

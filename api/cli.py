@@ -48,7 +48,7 @@ def _rewrite(args: argparse.Namespace) -> int:
     try:
         request = RewriteRequest(
             draft=draft, customer_message=args.customer_message, template=args.template,
-            variables=variables, model=args.model,
+            variables=variables, model=args.model, on_violation=args.on_violation,
         )
         result = asyncio.run(Rewriter.from_settings(settings).rewrite(request))
     except (RewriterError, TemplateLoadError) as exc:
@@ -72,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     rewrite.add_argument("--customer-message")
     rewrite.add_argument("--model")
     rewrite.add_argument("--var", action="append", default=[], metavar="NAME=VALUE")
+    rewrite.add_argument("--on-violation", choices=["fallback", "error", "allow"], default="fallback",
+                         help="what to do when the rewrite loses or invents facts (default: fallback)")
     rewrite.add_argument("--json", action="store_true", help="print the whole result as JSON")
     args = parser.parse_args(argv)
     if args.command == "rewrite":

@@ -98,6 +98,7 @@ class Warning:
 @dataclass
 class Verdict:
     kept: list[Fact] = field(default_factory=list)
+    lost: list[Fact] = field(default_factory=list)  # draft facts the rewrite does not keep
     violations: list[Violation] = field(default_factory=list)
     warnings: list[Warning] = field(default_factory=list)
 
@@ -158,6 +159,7 @@ def check(draft: str, rewrite: str, customer_message: str | None = None, *, inve
         ):
             added.append(fact)
 
+    verdict.lost = list(lost)
     # A lost fact and an added fact of the same kind read best as one altered fact.
     for old in list(lost):
         new = next((a for a in added if a.kind == old.kind), None)

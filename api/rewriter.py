@@ -241,10 +241,11 @@ class Rewriter:
             fallback_from=completion.fallback_from,
             guard=GuardOut(
                 status=outcome.status,
-                facts=[f.as_dict() for f in verdict.kept],
+                # with a fallback the returned text is the draft: it keeps every fact
+                facts=[f.as_dict() for f in (verdict.kept + verdict.lost if outcome.status == "fallback" else verdict.kept)],
                 violations=[v.as_dict() for v in verdict.violations],
                 warnings=[w.as_dict() for w in verdict.warnings],
                 rejected_rewrite=outcome.rejected,
             ),
-            diff=guard.word_diff(prepared.request.draft.strip(), outcome.text),
+            diff=guard.word_diff(prepared.request.draft, outcome.text),
         )
