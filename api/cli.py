@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 
 from .errors import RewriterError, TemplateLoadError
@@ -20,6 +21,7 @@ def _serve(args: argparse.Namespace) -> int:
     from .local_model import LocalModelError
 
     settings = get_settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         app = create_app(settings)
     except TemplateLoadError as exc:
@@ -43,8 +45,12 @@ def _rewrite(args: argparse.Namespace) -> int:
     from .schemas import RewriteRequest
 
     settings = get_settings()
-    draft = sys.stdin.read()
+    bad = [pair for pair in args.var if "=" not in pair]
+    if bad:
+        print(f"error: --var needs NAME=VALUE, got {bad[0]!r}", file=sys.stderr)
+        return 2
     variables = dict(pair.split("=", 1) for pair in args.var)
+    draft = sys.stdin.read()
     try:
         request = RewriteRequest(
             draft=draft, customer_message=args.customer_message, template=args.template,

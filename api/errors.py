@@ -44,6 +44,10 @@ class UnknownVariables(TemplateError):
     title = "Unknown template variables"
 
 
+class InvalidVariable(TemplateError):
+    title = "Invalid template variable"
+
+
 class ModelNotAllowed(InvalidRequest):
     title = "Model not allowed"
 

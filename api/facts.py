@@ -89,7 +89,7 @@ PATTERNS: list[Pattern] = [
        lambda t, low, w, d: d and ("%" in t or "per" in low)),
     _p("date",
        r"\b\d{4}-\d{1,2}-\d{1,2}\b"
-       r"|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b",
+       r"|\b(?!24/7\b)\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b",  # 24/7 is no date
        lambda t, low, w, d: d and any(ch in t for ch in "-/.")),
     _p("date",
        rf"\b(?:{_MONTH_RE})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}}\b)?"
@@ -136,18 +136,20 @@ class Fact:
     end: int = field(default=0, compare=False)
     literal: str | None = field(default=None, compare=False)  # searched verbatim as a fallback
 
-    def matches(self, other: "Fact") -> bool:
+    def covered_by(self, other: "Fact") -> bool:
+        """Does `other` (in the rewrite) state this fact (from the draft)? Directional for dates:
+        the rewrite must keep the draft's day and month and may drop, but not add, a year."""
         if self.kind == "date" and other.kind == "date":
-            return any(_dates_compatible(a, b) for a in self.keys for b in other.keys)
+            return any(_date_covers(a, b) for a in self.keys for b in other.keys)
         return bool(self.keys & other.keys)
 
     def as_dict(self) -> dict[str, str]:
         return {"kind": self.kind, "value": self.text}
 
 
-def _dates_compatible(a: tuple, b: tuple) -> bool:
-    # keys are ("date", month, day, year|None); a missing year or day is compatible with any
-    return a[1] == b[1] and (a[2] == b[2] or None in (a[2], b[2])) and (a[3] == b[3] or None in (a[3], b[3]))
+def _date_covers(draft: tuple, rewrite: tuple) -> bool:
+    # keys are ("date", month, day|None, year|None)
+    return draft[1] == rewrite[1] and draft[2] == rewrite[2] and (rewrite[3] is None or draft[3] == rewrite[3])
 
 
 # --- normalisers -----------------------------------------------------------------------------
@@ -264,8 +266,11 @@ def _duration_keys(text: str) -> frozenset:
 
 
 def _url_keys(text: str) -> frozenset:
-    core = re.sub(r"^(?:https?://)?(?:www\.)?", "", text.lower()).rstrip("/")
-    return frozenset({("url", core)})
+    """Scheme and a leading www. do not matter, nor the host's case; the path's case does
+    (reset tokens, case-sensitive routes)."""
+    rest = re.sub(r"^(?:https?://)?(?:www\.)?", "", text, flags=re.I).rstrip("/")
+    host, slash, path = rest.partition("/")
+    return frozenset({("url", host.lower() + slash + path)})
 
 
 def _digits(text: str) -> str:

@@ -193,10 +193,11 @@ class Gateway:
     async def _through_chain(self, prompt, params, model, deadline, attempt_fn):
         chain = self.chain(model)
         errors: list[str] = []
+        calls = [0]  # model calls across the whole chain
         last: BaseException | None = None
         for index, current in enumerate(chain):
             try:
-                result = await self._with_retries(current, prompt, params, deadline, attempt_fn, errors)
+                result = await self._with_retries(current, prompt, params, deadline, attempt_fn, errors, calls)
             except DeadlineExceeded:
                 raise
             except Overloaded as exc:
@@ -212,6 +213,7 @@ class Gateway:
                 metrics.FALLBACKS.labels(chain[0], current).inc()
                 result.fallback_from = chain[0]
             result.errors = errors
+            result.attempts = calls[0]
             return result
         if isinstance(last, Overloaded) and len(chain) == 1:
             raise last
@@ -220,7 +222,7 @@ class Gateway:
             errors=errors,
         )
 
-    async def _with_retries(self, model, prompt, params, deadline, attempt_fn, errors):
+    async def _with_retries(self, model, prompt, params, deadline, attempt_fn, errors, calls):
         def out_of_time(state: RetryCallState) -> bool:
             sleep = state.upcoming_sleep or 0.0
             return time.monotonic() + sleep >= deadline
@@ -238,10 +240,9 @@ class Gateway:
             before_sleep=note_retry,
             reraise=True,
         )
-        attempts = 0
         async for attempt in retrying:
             with attempt:
-                attempts += 1
+                calls[0] += 1
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise DeadlineExceeded(f"no answer within {self.settings.timeout_s:g} s")
@@ -262,7 +263,6 @@ class Gateway:
                         raise Overloaded(f"{model}: {exc}", retry_after_s=2) from exc
                     raise exc
                 metrics.UPSTREAM_LATENCY.labels(model, "ok").observe(time.monotonic() - started)
-                result.attempts = attempts
                 return result
         raise AssertionError("unreachable")  # pragma: no cover
 

@@ -71,7 +71,7 @@ def mask(text: str) -> Masked:
 
 # --- verdict ---------------------------------------------------------------------------------
 
-ViolationKind = Literal["lost", "added", "altered", "placeholder"]
+ViolationKind = Literal["lost", "added", "altered", "placeholder", "incomplete"]
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ class Verdict:
 
 
 def _kept(fact: Fact, found: list[Fact], residue: str, words: set) -> bool:
-    if any(fact.matches(other) for other in found):
+    if any(fact.covered_by(other) for other in found):
         return True
     # e.g. a code written without its backticks; never inside another fact ("0000" in a date)
     if fact.literal and factlib.present_verbatim(fact.literal, residue):
@@ -130,7 +130,16 @@ def _residue(text: str, found: list[Fact]) -> str:
     return "".join(chars)
 
 
-def check(draft: str, rewrite: str, customer_message: str | None = None, *, invented_tokens: list[str] | None = None) -> Verdict:
+def check(
+    draft: str,
+    rewrite: str,
+    customer_message: str | None = None,
+    *,
+    invented_tokens: list[str] | None = None,
+    truncated: bool = False,
+) -> Verdict:
+    """Compare the rewrite's facts with the draft's. `truncated` says the model stopped at its
+    token limit: the end of the reply, and whatever it held, is missing."""
     draft_facts = factlib.extract(draft)
     rewrite_facts = factlib.extract(rewrite)
     known = draft_facts + factlib.extract(customer_message or "")
@@ -154,7 +163,7 @@ def check(draft: str, rewrite: str, customer_message: str | None = None, *, inve
         seen.add((fact.kind, fact.text))
         if fact.text in (invented_tokens or ()):
             continue  # reported below as a made-up placeholder token
-        if not any(fact.matches(other) for other in known) and not (
+        if not any(other.covered_by(fact) for other in known) and not (
             fact.literal and any(other.literal == fact.literal for other in known)
         ):
             added.append(fact)
@@ -174,6 +183,12 @@ def check(draft: str, rewrite: str, customer_message: str | None = None, *, inve
     for new in added:
         verdict.violations.append(
             Violation("added", new.kind, new.text, f"{new.kind} {new.text!r} is not in the draft")
+        )
+    if not rewrite.strip():
+        verdict.violations.append(Violation("incomplete", "text", "", "the rewrite is empty"))
+    elif truncated:
+        verdict.violations.append(
+            Violation("incomplete", "text", rewrite[-40:], "the rewrite was cut off at the token limit")
         )
     for token in invented_tokens or []:
         verdict.violations.append(
@@ -210,39 +225,37 @@ def _stem(word: str) -> str:
     return word
 
 
-def _polarity(text: str) -> dict[str, set[bool]]:
-    """For each content word (stemmed): True where a negation governs it (the first content word
-    within four words after "not", "can't", "no longer", "unable to"...), False elsewhere."""
-    result: dict[str, set[bool]] = {}
+def _polarity(text: str) -> tuple[set[str], set[str]]:
+    """Stemmed content words that a negation governs (the first two after "not", "can't",
+    "no longer", "unable to"..., within five words), and those that stand in a clause with no
+    negation at all (plainly affirmed)."""
+    negated: set[str] = set()
+    affirmed: set[str] = set()
     for clause in _CLAUSES.split(text.lower().replace("’", "'")):
         words = _WORD.findall(clause)
-        governed: set[int] = set()
-        for index, word in enumerate(words):
-            if word in _NEGATIONS:
-                target = next(
-                    (j for j in range(index + 1, min(index + 5, len(words)))
-                     if words[j] not in _FILLER and words[j] not in _NEGATIONS),
-                    None,
-                )
-                if target is not None:
-                    governed.add(target)
-        for index, word in enumerate(words):
-            if word in _FILLER or word in _NEGATIONS or len(word) < 3:
-                continue
-            result.setdefault(_stem(word), set()).add(index in governed)
-    return result
+        cues = [i for i, word in enumerate(words) if word in _NEGATIONS]
+        content = [i for i, word in enumerate(words) if word not in _FILLER and word not in _NEGATIONS and len(word) > 2]
+        for cue in cues:
+            governed = [i for i in content if cue < i <= cue + 5][:2]
+            negated.update(_stem(words[i]) for i in governed)
+        if not cues:
+            affirmed.update(_stem(words[i]) for i in content)
+    return negated, affirmed
 
 
 def _negation_flips(draft: str, rewrite: str) -> list[Warning]:
-    before, after = _polarity(draft), _polarity(rewrite)
-    warnings = []
-    for term, states in before.items():
-        if term not in after:
-            continue
-        if True in states and True not in after[term]:
-            warnings.append(Warning("negation_flip", term, f"the draft says no to {term!r}; the rewrite does not"))
-        elif True not in states and True in after[term]:
-            warnings.append(Warning("negation_flip", term, f"the rewrite negates {term!r}; the draft does not"))
+    """A term the draft negates that the rewrite states plainly (and never negates), or the
+    other way round."""
+    draft_no, draft_yes = _polarity(draft)
+    rewrite_no, rewrite_yes = _polarity(rewrite)
+    warnings = [
+        Warning("negation_flip", term, f"the draft says no to {term!r}; the rewrite does not")
+        for term in sorted(draft_no & rewrite_yes - rewrite_no)
+    ]
+    warnings += [
+        Warning("negation_flip", term, f"the rewrite negates {term!r}; the draft does not")
+        for term in sorted(rewrite_no & draft_yes - draft_no)
+    ]
     return warnings
 
 

@@ -182,7 +182,10 @@ class Rewriter:
 
     async def _judge(self, prepared: Prepared, completion: Completion, text: str, invented: list[str], started: float) -> Outcome:
         request = prepared.request
-        verdict = guard.check(request.draft, text, request.customer_message, invented_tokens=invented)
+        verdict = guard.check(
+            request.draft, text, request.customer_message, invented_tokens=invented,
+            truncated=completion.finish_reason == "length",
+        )
         usage = Usage(completion.usage.prompt_tokens, completion.usage.completion_tokens)
         outcome = Outcome(text, verdict, "passed", completion, usage, completion.cost_usd, completion.attempts)
         if verdict.ok:
@@ -197,7 +200,11 @@ class Rewriter:
             prepared, started, repair=f"{completion.text.strip()}\0{verdict.describe()}", model=completion.model
         )
         fixed, invented = prepared.masked.unmask(repaired.text.strip())
-        second = guard.check(request.draft, fixed, request.customer_message, invented_tokens=invented)
+        second = guard.check(
+            request.draft, fixed, request.customer_message, invented_tokens=invented,
+            truncated=repaired.finish_reason == "length",
+        )
+        repaired.fallback_from = repaired.fallback_from or completion.fallback_from
         outcome.usage.prompt_tokens += repaired.usage.prompt_tokens
         outcome.usage.completion_tokens += repaired.usage.completion_tokens
         if outcome.cost_usd is not None and repaired.cost_usd is not None:

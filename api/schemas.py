@@ -64,7 +64,7 @@ class FactOut(BaseModel):
 
 
 class ViolationOut(BaseModel):
-    kind: Literal["lost", "added", "altered", "placeholder"]
+    kind: Literal["lost", "added", "altered", "placeholder", "incomplete"]
     fact: str = Field(description="the kind of fact: money, date, id, placeholder, url...")
     value: str
     detail: str
@@ -131,7 +131,7 @@ class Problem(BaseModel):
 class BatchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    items: list[dict[str, Any]] = Field(description="rewrite requests (each validated on its own)")
+    items: list[Any] = Field(description="rewrite requests (each validated on its own)")
 
 
 class BatchResult(BaseModel):

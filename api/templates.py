@@ -23,7 +23,7 @@ from jinja2 import StrictUndefined, TemplateError as JinjaTemplateError, meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .errors import MissingVariables, TemplateLoadError, UnknownTemplate, UnknownVariables
+from .errors import InvalidVariable, MissingVariables, TemplateLoadError, UnknownTemplate, UnknownVariables
 
 # Variables every template receives from the request itself.
 BUILTIN_VARIABLES = ("draft", "customer_message")
@@ -35,6 +35,12 @@ def untrusted(text: str, label: str) -> str:
     digest = hashlib.sha256(f"{label}\0{text}".encode()).hexdigest()[:12]
     tag = f"{label}-{digest}"
     return f"<{tag}>\n{text}\n</{tag}>"
+
+
+def oneline(text: str) -> str:
+    """Untrusted text for a one-line slot of a few-shot completion prompt: newlines and the
+    example separator are flattened, so the text cannot forge an example or a new turn."""
+    return re.sub(r"\s*\n\s*", " ", text).replace("###", "#")
 
 
 def parse_version(value: str | int) -> int:
@@ -51,6 +57,19 @@ class VariableSpec(BaseModel):
     description: str = ""
     required: bool = False
     default: str | int | float | bool | None = None
+    # Callers' values are untrusted: a pattern keeps a value meant for the system prompt (a tone
+    # word, say) from carrying instructions.
+    pattern: str | None = None
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"pattern does not compile: {exc}") from exc
+        return value
 
 
 class Message(BaseModel):
@@ -122,6 +141,7 @@ _ENV = ImmutableSandboxedEnvironment(
     undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False, trim_blocks=True
 )
 _ENV.filters["untrusted"] = untrusted
+_ENV.filters["oneline"] = oneline
 
 
 class Template:
@@ -188,6 +208,11 @@ class Template:
         missing = []
         for name, var in self.spec.variables.items():
             if name in given and given[name] is not None:
+                if var.pattern and not re.fullmatch(var.pattern, str(given[name])):
+                    raise InvalidVariable(
+                        f"variable {name!r} of template {self.ref} must match {var.pattern}",
+                        variables=[name],
+                    )
                 values[name] = given[name]
             elif var.required:
                 missing.append(name)
@@ -220,7 +245,8 @@ class Template:
             "ref": self.ref,
             "description": self.spec.description,
             "variables": {
-                name: {"description": v.description, "required": v.required, "default": v.default}
+                name: {"description": v.description, "required": v.required, "default": v.default,
+                       "pattern": v.pattern}
                 for name, v in self.spec.variables.items()
             },
             "parameters": self.spec.parameters.model_dump(exclude_none=True),
@@ -278,18 +304,19 @@ class TemplateRegistry:
     def get(self, ref: str, version: str | int | None = None) -> Template:
         """Resolve `name`, `name@version` or (`name`, version); latest version when unpinned."""
         name, _, pinned = ref.partition("@")
-        if pinned and version is not None and parse_version(pinned) != parse_version(version):
+        versions = self.versions(name)
+        try:
+            numbers = {parse_version(v) for v in (pinned, version) if v not in (None, "")}
+        except ValueError as exc:
+            raise UnknownTemplate(f"template {ref!r}: {exc}", template=ref) from exc
+        if len(numbers) > 1:
             raise UnknownTemplate(
                 f"template {ref!r} and template_version {version!r} disagree", template=ref
             )
-        wanted = pinned or version
-        versions = self.versions(name)
-        if wanted is None or wanted == "":
+        if not numbers:
             return versions[-1]
-        try:
-            number = parse_version(wanted)
-        except ValueError as exc:
-            raise UnknownTemplate(str(exc), template=ref) from exc
+        number = numbers.pop()
+        wanted = pinned or version
         for tpl in versions:
             if tpl.version == number:
                 return tpl

@@ -178,7 +178,7 @@ def test_property_stream_unmasking_matches_whole_unmasking(text, cuts):
     assert streamed == text
 
 
-@given(st.text(max_size=300))
+@given(st.text(max_size=300).filter(str.strip))  # the API refuses blank drafts
 @settings(max_examples=300, deadline=None)
 def test_property_the_draft_itself_always_passes(text):
     assert check(text, text).ok
@@ -196,7 +196,7 @@ def test_property_deleting_any_fact_from_a_passing_rewrite_fails(draft, data):
     victim = data.draw(st.sampled_from(found))
     # Delete every occurrence of that fact (however written), back to front.
     rewrite = draft
-    for fact in sorted((f for f in found if f.matches(victim)), key=lambda f: -f.start):
+    for fact in sorted((f for f in found if f.covered_by(victim) or victim.covered_by(f)), key=lambda f: -f.start):
         rewrite = rewrite[: fact.start] + rewrite[fact.end :]
     assert check(draft, draft).ok
     assert not check(draft, rewrite).ok

@@ -104,7 +104,9 @@ async def create_rewrites_batch(body: BatchRequest, rewriter: RewriterDep, reque
     request_id = request_id_of(request)
     bound = asyncio.Semaphore(settings.batch_concurrency)
 
-    async def one(index: int, raw: dict[str, Any]) -> dict[str, Any]:
+    async def one(index: int, raw: Any) -> dict[str, Any]:
+        if not isinstance(raw, dict):
+            return problem(422, "Invalid request", f"items[{index}]: must be a JSON object", request_id, index=index)
         try:
             item = RewriteRequest.model_validate(raw)
         except ValidationError as exc:
