@@ -37,7 +37,7 @@ bench: $(STAMP)
 
 lock:
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check ".[local,test]"
+	$(PY) -m pip install --quiet --disable-pip-version-check ".[local,eval,test]"
 	@{ echo "# The whole environment of the service and its tests, pinned; generated from pyproject.toml by \`make lock\`."; \
 	  $(PY) -m pip freeze --disable-pip-version-check | grep -v '^reply-rewriter'; } > requirements.lock
 	$(PY) -m pip uninstall --quiet --yes reply-rewriter

@@ -1,0 +1,54 @@
+"""The FastAPI application: wiring only. Routes are thin; the work happens in `api.rewriter`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from . import __version__, problems
+from .auth import KeyChecker
+from .middleware import RequestContextMiddleware
+from .rewriter import Rewriter
+from .routes import health, rewrites, templates
+from .settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, rewriter: Rewriter | None = None) -> FastAPI:
+    """Build the app. Templates load here, so a broken one stops start-up naming the file."""
+    settings = settings or get_settings()
+    rewriter = rewriter or Rewriter.from_settings(settings)
+
+    local = rewriter.gateway.local if rewriter.gateway.uses_local_model() else None
+    if local is not None:
+        local.check()  # a missing or corrupt model file stops start-up here, naming the file
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        log.info("starting", extra={"model": settings.model, "templates": len(rewriter.templates.names())})
+        if local is not None:
+            await local.load()
+        yield
+
+    app = FastAPI(
+        title="Reply Rewriter",
+        version=__version__,
+        summary="Rewrites customer-support replies with empathy, keeping every fact.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.rewriter = rewriter
+    app.state.keys = KeyChecker(settings.api_keys)
+    app.state.readiness_checks: Callable[[], dict[str, bool]] = (
+        (lambda: {"local_model_loaded": local.loaded}) if local is not None else (lambda: {})
+    )
+    problems.install(app)
+    app.include_router(rewrites.router)
+    app.include_router(templates.router)
+    app.include_router(health.router)
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    return app

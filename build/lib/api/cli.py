@@ -1,0 +1,93 @@
+"""Command line: `python -m api serve` (the default) and `python -m api rewrite < draft.txt`.
+
+Both go through the same core as the HTTP API.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from .errors import RewriterError, TemplateLoadError
+from .settings import get_settings
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .app import create_app
+    from .local_model import LocalModelError
+
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        app = create_app(settings)
+    except TemplateLoadError as exc:
+        print(f"cannot start: broken template: {exc}", file=sys.stderr)
+        return 2
+    except LocalModelError as exc:
+        print(f"cannot start: {exc}", file=sys.stderr)
+        return 2
+    uvicorn.run(
+        app,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        log_level=settings.log_level.lower(),
+        timeout_graceful_shutdown=30,
+    )
+    return 0
+
+
+def _rewrite(args: argparse.Namespace) -> int:
+    from .rewriter import Rewriter
+    from .schemas import RewriteRequest
+
+    settings = get_settings()
+    bad = [pair for pair in args.var if "=" not in pair]
+    if bad:
+        print(f"error: --var needs NAME=VALUE, got {bad[0]!r}", file=sys.stderr)
+        return 2
+    variables = dict(pair.split("=", 1) for pair in args.var)
+    draft = sys.stdin.read()
+    try:
+        request = RewriteRequest(
+            draft=draft, customer_message=args.customer_message, template=args.template,
+            variables=variables, model=args.model, on_violation=args.on_violation,
+        )
+        result = asyncio.run(Rewriter.from_settings(settings).rewrite(request))
+    except (RewriterError, TemplateLoadError) as exc:
+        print(f"error: {getattr(exc, 'detail', exc)}", file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(result.model_dump_json(indent=2) if args.json else result.rewrite)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m api", description=__doc__)
+    sub = parser.add_subparsers(dest="command")
+    serve = sub.add_parser("serve", help="start the HTTP service (default)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    rewrite = sub.add_parser("rewrite", help="rewrite the draft read from stdin")
+    rewrite.add_argument("--template")
+    rewrite.add_argument("--customer-message")
+    rewrite.add_argument("--model")
+    rewrite.add_argument("--var", action="append", default=[], metavar="NAME=VALUE")
+    rewrite.add_argument("--on-violation", choices=["fallback", "error", "allow"], default="fallback",
+                         help="what to do when the rewrite loses or invents facts (default: fallback)")
+    rewrite.add_argument("--json", action="store_true", help="print the whole result as JSON")
+    args = parser.parse_args(argv)
+    if args.command == "rewrite":
+        return _rewrite(args)
+    if args.command is None:
+        args.host, args.port = None, None
+    return _serve(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

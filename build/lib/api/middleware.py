@@ -1,0 +1,97 @@
+"""One pure-ASGI middleware for what every request needs: a request id (echoed or made), a body
+size limit (413 before the route reads too much), and the HTTP metrics by route template."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+
+import json
+import logging
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from . import metrics
+from .problems import PROBLEM_JSON, BodyTooLarge, problem
+
+log = logging.getLogger(__name__)
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._:/+=-]{1,128}$")
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return value
+    return None
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        given = _header(scope, b"x-request-id")
+        request_id = given.decode("latin-1") if given else ""
+        if not _SAFE_ID.match(request_id):
+            request_id = uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        raw_id = request_id.encode()
+        status_holder = [500]
+        limit = self.max_body_bytes
+
+        length = _header(scope, b"content-length")
+        if length is not None and length.isdigit() and int(length) > limit:
+            too_big = True
+        else:
+            too_big = False
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            if too_big:
+                raise BodyTooLarge(f"request body is over the limit of {limit} bytes")
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge(f"request body is over the limit of {limit} bytes")
+            return message
+
+        started_response = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal started_response
+            if message["type"] == "http.response.start":
+                started_response = True
+                status_holder[0] = message["status"]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", raw_id)]
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, send_with_id)
+        except Exception:
+            # Last resort: a generic problem with the request id, never a stack trace.
+            log.exception("unhandled error", extra={"request_id": request_id})
+            if started_response:
+                raise
+            body = json.dumps(
+                problem(500, "Internal error", f"unexpected error; quote request id {request_id}", request_id)
+            ).encode()
+            await send_with_id({
+                "type": "http.response.start", "status": 500,
+                "headers": [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())],
+            })
+            await send({"type": "http.response.body", "body": body})
+        finally:
+            route = scope.get("route")
+            path = getattr(route, "path", None) or "unmatched"
+            method = scope.get("method", "")
+            metrics.HTTP_REQUESTS.labels(path, method, str(status_holder[0])).inc()
+            metrics.HTTP_LATENCY.labels(path, method).observe(time.perf_counter() - started)

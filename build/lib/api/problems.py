@@ -1,0 +1,90 @@
+"""RFC 9457 problem responses: every error the service answers is shaped here, in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .errors import Overloaded, RewriterError
+
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class BodyTooLarge(StarletteHTTPException):
+    """Raised while reading the body; an HTTPException so FastAPI's body parsing re-raises it."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(status_code=413, detail=detail)
+
+
+class UnsupportedMediaType(RewriterError):
+    status = 415
+    title = "Unsupported media type"
+
+
+def problem(status: int, title: str, detail: str, request_id: str | None = None, **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    if request_id:
+        body["request_id"] = request_id
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return body
+
+
+def problem_from_error(exc: RewriterError, request_id: str | None = None) -> dict[str, Any]:
+    return problem(exc.status, exc.title, exc.detail, request_id, **exc.extra)
+
+
+def field_errors(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Pydantic errors as [{field, message}], dropping FastAPI's leading 'body'/'query'."""
+    out = []
+    for err in errors:
+        loc = [str(p) for p in err.get("loc", ())]
+        if loc and loc[0] in {"body", "query", "path", "header"}:
+            loc = loc[1:]
+        message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        out.append({"field": ".".join(loc) or "body", "message": message})
+    return out
+
+
+def validation_problem(errors: list[dict[str, Any]], request_id: str | None = None, **extra: Any) -> dict[str, Any]:
+    fields = field_errors(errors)
+    detail = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
+    return problem(422, "Invalid request", detail, request_id, errors=fields, **extra)
+
+
+def request_id_of(request: Request) -> str | None:
+    return getattr(request.state, "request_id", None)
+
+
+def respond(body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(body, status_code=body["status"], media_type=PROBLEM_JSON, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(RewriterError)
+    async def _rewriter_error(request: Request, exc: RewriterError) -> JSONResponse:
+        headers = {}
+        if isinstance(exc, Overloaded):
+            headers["Retry-After"] = str(exc.retry_after_s)
+        if exc.status == 401:
+            headers["WWW-Authenticate"] = 'Bearer realm="reply-rewriter"'
+        return respond(problem_from_error(exc, request_id_of(request)), headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return respond(validation_problem(list(exc.errors()), request_id_of(request)))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        title = {
+            404: "Not found", 405: "Method not allowed", 413: "Request body too large"
+        }.get(exc.status_code, "HTTP error")
+        detail = exc.detail if isinstance(exc.detail, str) else title
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"no route {request.method} {request.url.path}"
+        return respond(problem(exc.status_code, title, detail, request_id_of(request)), exc.headers)

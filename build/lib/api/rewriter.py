@@ -1,0 +1,258 @@
+"""The core rewriter: the one function the API, the CLI and the eval harness all call.
+
+It resolves the template, masks the draft's placeholders, renders the prompt (chat messages, or
+the completion form for base models), asks the gateway for a completion, unmasks it and runs the
+fact guard. A rewrite that lost or invented facts gets one repair attempt; if that fails too the
+caller's `on_violation` decides: the original draft (fallback), an error, or the rewrite as is
+(allow). No web imports here.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from . import guard, metrics
+from .errors import InvalidRequest, ModelNotAllowed, RewriteRejected
+from .gateway import Completion, Gateway, Usage
+from .schemas import Delta, GuardOut, RewriteRequest, RewriteResult, TemplateRef, UsageOut
+from .settings import Settings
+from .templates import RenderedPrompt, Template, TemplateRegistry
+
+REPAIR_INSTRUCTION = (
+    "Your rewrite did not keep the facts of the draft: {problems}. Write the rewrite again. "
+    "Keep every fact of the draft exactly as written (numbers, amounts, dates, links, codes and "
+    "placeholders like {{{{...}}}}), add no facts, amounts, links or promises that the draft does "
+    "not have, and answer with the rewritten reply only."
+)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A validated request, ready for the gateway."""
+
+    request: RewriteRequest
+    template: Template
+    context: dict[str, Any]
+    params: dict[str, Any]
+    model: str
+    masked: guard.Masked
+
+
+@dataclass
+class Outcome:
+    """What the guard made of a generation, with everything spent to get there."""
+
+    text: str
+    verdict: guard.Verdict
+    status: str
+    completion: Completion
+    usage: Usage
+    cost_usd: float | None
+    attempts: int
+    rejected: str | None = None
+
+
+class Rewriter:
+    def __init__(self, settings: Settings, templates: TemplateRegistry, gateway: Gateway) -> None:
+        self.settings = settings
+        self.templates = templates
+        self.gateway = gateway
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Rewriter":
+        return cls(settings, TemplateRegistry.load(settings.prompts_dir), Gateway(settings))
+
+    # --- preparation -----------------------------------------------------------------------
+
+    def prepare(self, request: RewriteRequest) -> Prepared:
+        """Validate against the settings and the template; raise a typed error naming the field."""
+        for name in ("draft", "customer_message"):
+            value = getattr(request, name) or ""
+            if len(value) > self.settings.max_draft_chars:
+                raise InvalidRequest(
+                    f"{name}: {len(value)} characters is over the limit of {self.settings.max_draft_chars}",
+                    field=name,
+                )
+        model = request.model or self.settings.model
+        if request.model and not self.settings.is_model_allowed(request.model):
+            raise ModelNotAllowed(
+                f"model: {request.model!r} is not allowed here; allowed: "
+                + ", ".join(self.settings.allowed_models or self.settings.models),
+                field="model",
+            )
+        template = self.templates.get(
+            request.template or self.settings.default_template, request.template_version
+        )
+        variables = template.resolve_variables(request.variables)
+        masked = guard.mask(request.draft.strip())
+        context = {
+            **variables,
+            "draft": masked.text,
+            "customer_message": (request.customer_message or "").strip(),
+        }
+        defaults = template.spec.parameters
+        params = {
+            "temperature": request.temperature if request.temperature is not None else defaults.temperature,
+            "max_tokens": request.max_tokens if request.max_tokens is not None else defaults.max_tokens,
+            "top_p": defaults.top_p,
+        }
+        return Prepared(request, template, context, params, model, masked)
+
+    def render(self, prepared: Prepared, model: str) -> RenderedPrompt:
+        """The prompt for `model`: the completion form for base models when the template has one."""
+        template = prepared.template
+        if template.has_completion_form and self.settings.uses_completion_form(model):
+            return template.render(prepared.context, form="completion")
+        return template.render(prepared.context, form="chat")
+
+    # --- rewriting -------------------------------------------------------------------------
+
+    async def rewrite(self, request: RewriteRequest) -> RewriteResult:
+        prepared = self.prepare(request)
+        started = time.monotonic()
+        try:
+            completion = await self._complete(prepared, started)
+            text, invented = prepared.masked.unmask(completion.text.strip())
+            outcome = await self._judge(prepared, completion, text, invented, started)
+        except Exception:
+            metrics.REWRITES.labels(prepared.template.ref, prepared.model, "error").inc()
+            raise
+        return self._result(prepared, outcome, started)
+
+    async def stream(self, request: RewriteRequest) -> AsyncIterator[Delta | RewriteResult]:
+        """Yield `Delta`s as text arrives, then the `RewriteResult` (whose guard verdict decides
+        the final text). Validation errors raise here, before the first item, so a caller can
+        still answer them with a plain error status."""
+        prepared = self.prepare(request)
+        return self._stream(prepared)
+
+    async def _stream(self, prepared: Prepared) -> AsyncIterator[Delta | RewriteResult]:
+        started = time.monotonic()
+        unmasker = guard.StreamUnmasker(prepared.masked)
+        try:
+            async for item in self.gateway.stream(
+                lambda model: self.render(prepared, model),
+                prepared.params,
+                model=prepared.model,
+                deadline=started + self.settings.timeout_s,
+            ):
+                if isinstance(item, Completion):
+                    if tail := unmasker.flush():
+                        yield Delta(text=tail)
+                    text, invented = prepared.masked.unmask(item.text.strip())
+                    outcome = await self._judge(prepared, item, text, invented, started)
+                    yield self._result(prepared, outcome, started)
+                elif piece := unmasker.feed(item):
+                    yield Delta(text=piece)
+        except Exception:
+            metrics.REWRITES.labels(prepared.template.ref, prepared.model, "error").inc()
+            raise
+
+    async def _complete(self, prepared: Prepared, started: float, repair: str | None = None, model: str | None = None) -> Completion:
+        def prompt_for(name: str) -> RenderedPrompt:
+            prompt = self.render(prepared, name)
+            if repair is None or prompt.form == "completion":
+                return prompt  # a base model cannot follow a repair instruction; it just tries again
+            return RenderedPrompt(
+                messages=[*prompt.messages, *self._repair_turns(prepared, repair)], stop=prompt.stop
+            )
+
+        params = prepared.params
+        if repair is not None:
+            params = {**params, "temperature": 0.0}
+        return await self.gateway.complete(
+            prompt_for, params, model=model or prepared.model, deadline=started + self.settings.timeout_s
+        )
+
+    @staticmethod
+    def _repair_turns(prepared: Prepared, repair: str) -> list[dict[str, str]]:
+        rejected, problems = repair.split("\0", 1)
+        # The model saw masked placeholders; name them the way it saw them.
+        for token, original in prepared.masked.originals.items():
+            problems = problems.replace(original, token)
+            rejected = rejected.replace(original, token)
+        return [
+            {"role": "assistant", "content": rejected},
+            {"role": "user", "content": REPAIR_INSTRUCTION.format(problems=problems)},
+        ]
+
+    async def _judge(self, prepared: Prepared, completion: Completion, text: str, invented: list[str], started: float) -> Outcome:
+        request = prepared.request
+        verdict = guard.check(
+            request.draft, text, request.customer_message, invented_tokens=invented,
+            truncated=completion.finish_reason == "length",
+        )
+        usage = Usage(completion.usage.prompt_tokens, completion.usage.completion_tokens)
+        outcome = Outcome(text, verdict, "passed", completion, usage, completion.cost_usd, completion.attempts)
+        if verdict.ok:
+            return self._count(outcome)
+        if request.on_violation == "allow":
+            outcome.status = "allowed"
+            return self._count(outcome)
+
+        # One repair attempt, on the model that answered, naming exactly what went wrong.
+        first = verdict
+        repaired = await self._complete(
+            prepared, started, repair=f"{completion.text.strip()}\0{verdict.describe()}", model=completion.model
+        )
+        fixed, invented = prepared.masked.unmask(repaired.text.strip())
+        second = guard.check(
+            request.draft, fixed, request.customer_message, invented_tokens=invented,
+            truncated=repaired.finish_reason == "length",
+        )
+        repaired.fallback_from = repaired.fallback_from or completion.fallback_from
+        outcome.usage.prompt_tokens += repaired.usage.prompt_tokens
+        outcome.usage.completion_tokens += repaired.usage.completion_tokens
+        if outcome.cost_usd is not None and repaired.cost_usd is not None:
+            outcome.cost_usd += repaired.cost_usd
+        outcome.attempts += repaired.attempts
+        outcome.completion = repaired
+        if second.ok:
+            outcome.text, outcome.verdict, outcome.status = fixed, second, "repaired"
+            return self._count(outcome, first)
+        if request.on_violation == "error":
+            self._count(Outcome(fixed, second, "rejected", repaired, outcome.usage, outcome.cost_usd, outcome.attempts), first)
+            raise RewriteRejected(
+                "the rewrite did not keep the draft's facts, even after a repair attempt: " + second.describe(),
+                violations=[v.as_dict() for v in second.violations],
+            )
+        outcome.text, outcome.verdict, outcome.status, outcome.rejected = request.draft, second, "fallback", fixed
+        return self._count(outcome, first)
+
+    @staticmethod
+    def _count(outcome: Outcome, first: guard.Verdict | None = None) -> Outcome:
+        metrics.GUARD_OUTCOMES.labels(outcome.status).inc()
+        for verdict in (first, outcome.verdict) if first is not None else (outcome.verdict,):
+            for violation in verdict.violations:
+                metrics.GUARD_VIOLATIONS.labels(violation.kind, violation.fact).inc()
+        return outcome
+
+    def _result(self, prepared: Prepared, outcome: Outcome, started: float) -> RewriteResult:
+        completion = outcome.completion
+        metrics.REWRITES.labels(prepared.template.ref, completion.model, "ok").inc()
+        verdict = outcome.verdict
+        return RewriteResult(
+            id=f"rw_{uuid.uuid4().hex}",
+            rewrite=outcome.text,
+            template=TemplateRef(name=prepared.template.name, version=prepared.template.version),
+            model=completion.model,
+            usage=UsageOut(**outcome.usage.as_dict()),
+            cost_usd=None if outcome.cost_usd is None else round(outcome.cost_usd, 10),
+            latency_ms=round((time.monotonic() - started) * 1000, 1),
+            finish_reason=completion.finish_reason,
+            attempts=outcome.attempts,
+            fallback_from=completion.fallback_from,
+            guard=GuardOut(
+                status=outcome.status,
+                # with a fallback the returned text is the draft: it keeps every fact
+                facts=[f.as_dict() for f in (verdict.kept + verdict.lost if outcome.status == "fallback" else verdict.kept)],
+                violations=[v.as_dict() for v in verdict.violations],
+                warnings=[w.as_dict() for w in verdict.warnings],
+                rejected_rewrite=outcome.rejected,
+            ),
+            diff=guard.word_diff(prepared.request.draft, outcome.text),
+        )

@@ -1,0 +1,155 @@
+"""Rewrite routes: single (JSON or SSE stream), batch, and the plain-text endpoint for agents."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import PlainTextResponse
+from pydantic import ValidationError
+from sse_starlette import EventSourceResponse, ServerSentEvent
+
+from ..auth import require_key
+from ..errors import InvalidRequest, RewriterError
+from ..problems import (
+    PROBLEM_JSON,
+    UnsupportedMediaType,
+    problem,
+    problem_from_error,
+    request_id_of,
+    validation_problem,
+)
+from ..rewriter import Rewriter
+from ..schemas import BatchRequest, BatchResult, Delta, Problem, RewriteRequest, RewriteResult
+
+router = APIRouter(prefix="/v1", tags=["rewrites"], dependencies=[Depends(require_key)])
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": text}
+    for status, text in {
+        401: "API key missing or wrong",
+        413: "Request body too large",
+        422: "Invalid input (the detail names the field)",
+        502: "The model provider failed after retries and fallbacks",
+        503: "Overloaded; retry after the Retry-After header",
+        504: "The deadline passed",
+    }.items()
+}
+
+
+def get_rewriter(request: Request) -> Rewriter:
+    return request.app.state.rewriter
+
+
+RewriterDep = Annotated[Rewriter, Depends(get_rewriter)]
+
+
+@router.post(
+    "/rewrites",
+    response_model=RewriteResult,
+    responses={
+        **PROBLEM_RESPONSES,
+        200: {
+            "description": "The rewrite; with `stream: true`, `text/event-stream` of `delta` events, "
+            "then one `result` event (or an `error` event carrying a problem)",
+            "content": {"text/event-stream": {}},
+        },
+    },
+)
+async def create_rewrite(body: RewriteRequest, rewriter: RewriterDep, request: Request):
+    """Rewrite one draft with empathy."""
+    if not body.stream:
+        return await rewriter.rewrite(body)
+    events = await rewriter.stream(body)
+    # Pull the first item before answering, so failures before any text get a real status code.
+    first = await anext(events)
+    return EventSourceResponse(_sse(first, events, request_id_of(request)), ping=15)
+
+
+async def _sse(first, events: AsyncIterator[Delta | RewriteResult], request_id: str | None):
+    item = first
+    try:
+        while True:
+            if isinstance(item, Delta):
+                yield ServerSentEvent(data=json.dumps({"text": item.text}), event="delta")
+            else:
+                yield ServerSentEvent(data=item.model_dump_json(), event="result")
+                return
+            item = await anext(events)
+    except RewriterError as exc:
+        yield ServerSentEvent(data=json.dumps(problem_from_error(exc, request_id)), event="error")
+    except StopAsyncIteration:
+        body = problem(502, "Upstream model failed", "the stream ended without a result", request_id)
+        yield ServerSentEvent(data=json.dumps(body), event="error")
+    except Exception:  # noqa: BLE001 - the client must learn the stream failed, not see a cut
+        body = problem(500, "Internal error", f"unexpected error; quote request id {request_id}", request_id)
+        yield ServerSentEvent(data=json.dumps(body), event="error")
+        raise
+
+
+@router.post("/rewrites:batch", response_model=BatchResult, responses=PROBLEM_RESPONSES)
+async def create_rewrites_batch(body: BatchRequest, rewriter: RewriterDep, request: Request):
+    """Rewrite many drafts concurrently; every item gets a result or a problem, in input order."""
+    settings = rewriter.settings
+    if not body.items:
+        raise InvalidRequest("items: at least one item is required", field="items")
+    if len(body.items) > settings.max_batch_items:
+        raise InvalidRequest(
+            f"items: {len(body.items)} items is over the limit of {settings.max_batch_items}",
+            field="items",
+        )
+    request_id = request_id_of(request)
+    bound = asyncio.Semaphore(settings.batch_concurrency)
+
+    async def one(index: int, raw: Any) -> dict[str, Any]:
+        if not isinstance(raw, dict):
+            return problem(422, "Invalid request", f"items[{index}]: must be a JSON object", request_id, index=index)
+        try:
+            item = RewriteRequest.model_validate(raw)
+        except ValidationError as exc:
+            return validation_problem(list(exc.errors()), request_id, index=index)
+        if item.stream:
+            return problem(422, "Invalid request", "stream: not supported inside a batch", request_id, index=index)
+        async with bound:
+            try:
+                return (await rewriter.rewrite(item)).model_dump(mode="json")
+            except RewriterError as exc:
+                return {**problem_from_error(exc, request_id), "index": index}
+            except Exception:  # noqa: BLE001 - one broken item never fails the others
+                return problem(500, "Internal error", "unexpected error", request_id, index=index)
+
+    results = await asyncio.gather(*(one(i, raw) for i, raw in enumerate(body.items)))
+    return {"results": results}
+
+
+@router.post(
+    "/rewrite/simple",
+    response_class=PlainTextResponse,
+    responses={**PROBLEM_RESPONSES, 200: {"content": {"text/plain": {}}, "description": "The rewrite"}},
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"text/plain": {"schema": {"type": "string"}}}}
+    },
+)
+async def simple_rewrite(
+    request: Request,
+    rewriter: RewriterDep,
+    template: Annotated[str | None, Query(description="template name or name@version")] = None,
+    tone: Annotated[str | None, Query(max_length=64, description="tone variable, where the template has one")] = None,
+) -> PlainTextResponse:
+    """Plain text in (the draft), plain text out (the rewrite): for scripts, macros, text expanders."""
+    content_type = request.headers.get("content-type", "text/plain").split(";")[0].strip().lower()
+    if content_type not in {"text/plain", ""}:
+        raise UnsupportedMediaType(f"send the draft as text/plain, not {content_type}")
+    raw = await request.body()
+    try:
+        draft = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidRequest("draft: the body is not valid UTF-8", field="draft") from exc
+    if not draft.strip():
+        raise InvalidRequest("draft: must not be empty or whitespace only", field="draft")
+    variables = {"tone": tone} if tone else {}
+    result = await rewriter.rewrite(RewriteRequest(draft=draft, template=template, variables=variables))
+    return PlainTextResponse(result.rewrite + "\n")

@@ -1,0 +1,42 @@
+"""Template routes: what prompt engineers and integrations can choose from."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+
+from ..auth import require_key
+from ..errors import UnknownTemplate
+from ..templates import TemplateRegistry
+
+router = APIRouter(prefix="/v1/templates", tags=["templates"], dependencies=[Depends(require_key)])
+
+
+def _summary(registry: TemplateRegistry, name: str) -> dict:
+    versions = registry.versions(name)
+    latest = versions[-1]
+    return {
+        "name": name,
+        "latest_version": latest.version,
+        "description": latest.spec.description,
+        "versions": [t.describe() for t in versions],
+    }
+
+
+@router.get("")
+async def list_templates(request: Request) -> dict:
+    """Every template with its versions, variables and model parameters."""
+    registry: TemplateRegistry = request.app.state.rewriter.templates
+    return {
+        "default": request.app.state.settings.default_template,
+        "templates": [_summary(registry, name) for name in registry.names()],
+    }
+
+
+@router.get("/{name}")
+async def get_template(name: str, request: Request) -> dict:
+    """One template with all its versions; 404 for an unknown name."""
+    registry: TemplateRegistry = request.app.state.rewriter.templates
+    try:
+        return _summary(registry, name)
+    except UnknownTemplate as exc:
+        raise HTTPException(404, detail=exc.detail) from exc

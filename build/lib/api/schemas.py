@@ -1,0 +1,141 @@
+"""Request and result shapes shared by the API, the CLI and the eval harness (no web imports)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+VariableValue = str | int | float | bool
+
+
+class RewriteRequest(BaseModel):
+    """One draft to rewrite. Only `draft` is required."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    draft: str = Field(description="the agent's draft reply (untrusted text)")
+    customer_message: str | None = Field(None, description="the customer's message, if any (untrusted text)")
+    template: str | None = Field(None, description="template name or name@version; default: empathetic, latest")
+    template_version: int | str | None = Field(None, description="pin a version (2 or v2)")
+    variables: dict[str, VariableValue] = Field(default_factory=dict, max_length=50)
+    model: str | None = Field(None, description="litellm model string; must be allowed by the service")
+    temperature: float | None = Field(None, ge=0, le=2)
+    max_tokens: int | None = Field(None, ge=1, le=8192)
+    stream: bool = Field(False, description="answer text/event-stream (single rewrites only)")
+    on_violation: Literal["fallback", "error", "allow"] = Field(
+        "fallback",
+        description="when the rewrite loses or invents facts even after one repair: answer the "
+        "draft unchanged (fallback), a 422 problem (error), or the rewrite as is (allow)",
+    )
+
+    @field_validator("draft")
+    @classmethod
+    def _draft_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("draft must not be empty or whitespace only")
+        return value
+
+    @field_validator("variables")
+    @classmethod
+    def _variable_sizes(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for name, item in value.items():
+            if len(name) > 64:
+                raise ValueError(f"variable name {name[:20]!r}... is longer than 64 characters")
+            if isinstance(item, str) and len(item) > 2000:
+                raise ValueError(f"variable {name!r} is longer than 2000 characters")
+        return value
+
+
+class TemplateRef(BaseModel):
+    name: str
+    version: int
+
+
+class UsageOut(BaseModel):
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+class FactOut(BaseModel):
+    kind: str
+    value: str
+
+
+class ViolationOut(BaseModel):
+    kind: Literal["lost", "added", "altered", "placeholder", "incomplete"]
+    fact: str = Field(description="the kind of fact: money, date, id, placeholder, url...")
+    value: str
+    detail: str
+
+
+class WarningOut(BaseModel):
+    kind: Literal["negation_flip", "new_commitment"]
+    value: str
+    detail: str
+
+
+class GuardOut(BaseModel):
+    """The fact guard's verdict on the returned text."""
+
+    status: Literal["passed", "repaired", "fallback", "allowed"]
+    facts: list[FactOut] = Field(description="the draft's protected facts that the rewrite kept")
+    violations: list[ViolationOut]
+    warnings: list[WarningOut]
+    rejected_rewrite: str | None = Field(
+        None, description="with status fallback: the model's rewrite that was rejected"
+    )
+
+
+class DiffOp(BaseModel):
+    op: Literal["equal", "insert", "delete"]
+    text: str
+
+
+class RewriteResult(BaseModel):
+    """What every caller gets back for one rewrite."""
+
+    id: str
+    rewrite: str
+    template: TemplateRef
+    model: str
+    usage: UsageOut
+    cost_usd: float | None = Field(description="estimated cost in US dollars; null when unknown")
+    latency_ms: float
+    finish_reason: str | None
+    attempts: int = Field(description="model calls made, retries included")
+    fallback_from: str | None = Field(None, description="the model that failed when a fallback answered")
+    guard: GuardOut
+    diff: list[DiffOp] = Field(description="word-level diff from the draft to the rewrite")
+
+
+class Delta(BaseModel):
+    """A piece of streamed text."""
+
+    text: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    request_id: str | None = None
+
+
+class BatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[Any] = Field(description="rewrite requests (each validated on its own)")
+
+
+class BatchResult(BaseModel):
+    results: list[RewriteResult | Problem]
+
+
+Outcome = Literal["ok", "error"]

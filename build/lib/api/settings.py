@@ -1,0 +1,94 @@
+"""Every knob of the service, read once from `REWRITER_*` environment variables (and `.env`)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MODEL = "local/gemma3-270m"
+
+CommaList = Annotated[list[str], NoDecode]
+
+
+def _split_commas(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="REWRITER_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    # --- model -----------------------------------------------------------------------------
+    model: str = Field(DEFAULT_MODEL, description="litellm model string used by default")
+    model_api_base: str | None = Field(None, description="api_base for the model (and same-provider fallbacks)")
+    model_api_key: SecretStr | None = Field(None, description="API key for the model (and same-provider fallbacks)")
+    fallback_models: CommaList = Field(default_factory=list, description="ordered fallback models")
+    allowed_models: CommaList = Field(
+        default_factory=list,
+        description="models a caller may ask for; empty means the default model and its fallbacks",
+    )
+    completion_models: CommaList = Field(
+        default_factory=lambda: ["local/"],
+        description="models (or prefixes ending in '/') prompted with a template's completion form",
+    )
+    timeout_s: float = Field(60.0, gt=0, description="deadline for one rewrite, retries and fallbacks included")
+    max_retries: int = Field(2, ge=0, le=10, description="retries per model on transient upstream failures")
+    retry_backoff_s: float = Field(0.5, ge=0, description="first backoff; doubles each retry, with jitter")
+    retry_max_backoff_s: float = Field(8.0, ge=0, description="cap for one backoff, Retry-After included")
+
+    # --- local model ------------------------------------------------------------------------
+    local_model_path: Path | None = Field(None, description="GGUF file for local/ models (default: the packaged Gemma 3 270M)")
+    local_model_threads: int = Field(0, ge=0, description="llama.cpp threads (0 = all cores)")
+    local_model_ctx: int = Field(2048, ge=256, description="llama.cpp context window in tokens")
+    local_queue_size: int = Field(8, ge=1, description="requests waiting for the local model before 503")
+    cache_dir: Path = Field(Path.home() / ".cache" / "reply-rewriter", description="where the assembled model lives")
+
+    # --- templates --------------------------------------------------------------------------
+    prompts_dir: Path = Field(PROJECT_ROOT / "prompts", description="template directory")
+    default_template: str = Field("empathetic", description="template used when a request names none")
+
+    # --- HTTP server ------------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    api_keys: CommaList = Field(
+        default_factory=list,
+        description="keys accepted in `Authorization: Bearer` or `X-API-Key`; empty disables auth",
+    )
+    max_draft_chars: int = Field(8000, ge=1)
+    max_body_bytes: int = Field(1_000_000, ge=1024)
+    max_batch_items: int = Field(100, ge=1)
+    batch_concurrency: int = Field(8, ge=1)
+    log_level: str = "INFO"
+
+    _split = field_validator(
+        "fallback_models", "allowed_models", "api_keys", "completion_models", mode="before"
+    )(
+        classmethod(lambda cls, v: _split_commas(v))
+    )
+
+    @property
+    def models(self) -> list[str]:
+        """The default model followed by its fallbacks, in order."""
+        return [self.model, *[m for m in self.fallback_models if m != self.model]]
+
+    def uses_completion_form(self, model: str) -> bool:
+        return any(
+            model.startswith(entry) if entry.endswith("/") else model == entry
+            for entry in self.completion_models
+        )
+
+    def is_model_allowed(self, model: str) -> bool:
+        return model in (self.allowed_models or self.models)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
