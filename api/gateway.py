@@ -156,13 +156,16 @@ class Gateway:
         first = model or self.settings.model
         return [first, *[m for m in self.settings.models if m != first]]
 
-    def _call_kwargs(self, model: str) -> dict[str, Any]:
+    @staticmethod
+    def call_kwargs(settings: Settings, model: str) -> dict[str, Any]:
+        """litellm arguments for `model`: the configured api_base and key apply to models of the
+        default model's provider (others use litellm's own environment variables)."""
         kwargs: dict[str, Any] = {"model": model, "num_retries": 0, "max_retries": 0}
-        if _provider(model) == _provider(self.settings.model):
-            if self.settings.model_api_base:
-                kwargs["api_base"] = self.settings.model_api_base
-            if self.settings.model_api_key:
-                kwargs["api_key"] = self.settings.model_api_key.get_secret_value()
+        if _provider(model) == _provider(settings.model):
+            if settings.model_api_base:
+                kwargs["api_base"] = settings.model_api_base
+            if settings.model_api_key:
+                kwargs["api_key"] = settings.model_api_key.get_secret_value()
         return kwargs
 
     def _wait(self, state: RetryCallState) -> float:
@@ -267,7 +270,7 @@ class Gateway:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _request(self, model, prompt: RenderedPrompt, params, remaining: float) -> dict[str, Any]:
-        kwargs = self._call_kwargs(model)
+        kwargs = self.call_kwargs(self.settings, model)
         kwargs.update({k: v for k, v in params.items() if v is not None})
         kwargs["messages"] = prompt.messages
         if prompt.stop:

@@ -1,0 +1,139 @@
+"""Command line of the eval harness.
+
+Exit codes: 0 all good, 1 a gate failed, 2 bad input (dataset, options, template), 130 interrupted
+(completed cells are cached: run the same command again to resume).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import sys
+from pathlib import Path
+
+from api.errors import RewriterError, TemplateLoadError
+from api.settings import PROJECT_ROOT, get_settings
+
+from .compare import GateError, check_fail_under, check_regressions, compare, load_run, parse_thresholds
+from .dataset import DatasetError
+from .generate import CellFailed
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .report import write_all
+    from .run import RunConfig, run
+    from .summary import summarise
+
+    try:
+        fail_under = parse_thresholds(args.fail_under, "--fail-under")
+        max_regression = parse_thresholds(args.max_regression, "--max-regression")
+    except GateError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if max_regression and not args.baseline:
+        print("error: --max-regression needs --baseline RUN", file=sys.stderr)
+        return 2
+    baseline = None
+    if args.baseline:
+        try:
+            baseline, _ = load_run(Path(args.baseline))
+        except FileNotFoundError as exc:
+            print(f"error: --baseline: {exc}", file=sys.stderr)
+            return 2
+    settings = get_settings()
+    config = RunConfig(
+        datasets=[Path(p) for p in args.dataset],
+        templates=args.template or [settings.default_template],
+        models=args.model or [settings.model],
+        out=Path(args.out),
+        judge_model=args.judge_model,
+        concurrency=args.concurrency,
+        repeat=args.repeat,
+        endpoint=args.endpoint,
+        temperature=args.temperature,
+        max_tokens=args.max_tokens,
+        cache_dir=Path(args.cache_dir),
+        embeddings=not args.no_embeddings,
+        progress=not args.no_progress,
+    )
+    try:
+        outcome = asyncio.run(run(config, settings))
+    except DatasetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (RewriterError, TemplateLoadError, CellFailed) as exc:
+        print(f"error: {getattr(exc, 'detail', exc)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: finished cells are cached; run the same command again to resume", file=sys.stderr)
+        return 130
+    run_info = {
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "datasets": [str(p) for p in config.datasets], "templates": sorted({r["template"] for r in outcome.rows}),
+        "models": config.models, "judge_model": config.judge_model, "repeat": config.repeat,
+        "concurrency": config.concurrency, "endpoint": config.endpoint, "notices": outcome.notices,
+        "generated": outcome.generated, "cache_hits": outcome.cache_hits, "judged": outcome.judged,
+        "judge_cache_hits": outcome.judge_cache_hits, "seconds": round(outcome.seconds, 2),
+    }
+    summary = summarise(outcome.rows, run_info)
+    write_all(config.out, outcome.rows, summary)
+    overall = summary["overall"]
+    print(f"{overall['cells']} cells: {overall['ok']} ok, {overall['fallback']} fallback, {overall['failed']} failed; "
+          f"{outcome.generated} generated, {outcome.cache_hits} from cache; {outcome.seconds:.1f} s")
+    for notice in outcome.notices:
+        print(f"notice: {notice}")
+    for group in summary["groups"]:
+        m = group["metrics"]
+        shown = ", ".join(f"{k} {m[k]['mean']:.3f}" for k in ("facts_kept", "guard_passed", "semantic_similarity",
+                                                               "chrf", "judge_empathy") if k in m)
+        print(f"  {group['template']} on {group['model']}: {shown}")
+    print(f"wrote {config.out}/results.jsonl, summary.json, report.md, report.html")
+    failures = check_fail_under(summary, fail_under)
+    if baseline is not None and max_regression:
+        failures += check_regressions(summary, baseline, max_regression)
+    for failure in failures:
+        print(f"GATE FAILED: {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    try:
+        print(compare(Path(args.run_a), Path(args.run_b)), end="")
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m evals", description="Score templates x models against reference replies.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run a template x model matrix over datasets")
+    run.add_argument("--dataset", action="append", required=True, metavar="PATH", help="JSONL dataset (repeatable)")
+    run.add_argument("--template", action="append", metavar="NAME[@VERSION]", help="template (repeatable; default: the service's default)")
+    run.add_argument("--model", action="append", metavar="MODEL", help="litellm model (repeatable; default: REWRITER_MODEL)")
+    run.add_argument("--judge-model", metavar="MODEL", help="LLM judge for the empathy rubric (skipped without one)")
+    run.add_argument("--concurrency", type=int, default=4, metavar="N", help="cells generated at once (default 4)")
+    run.add_argument("--repeat", type=int, default=1, metavar="N", help="generate and judge each cell N times")
+    run.add_argument("--out", required=True, metavar="DIR", help="output directory")
+    run.add_argument("--endpoint", metavar="URL", help="use a running service's API instead of the in-process core")
+    run.add_argument("--fail-under", action="append", default=[], metavar="METRIC=VALUE",
+                     help="exit 1 when a template x model's mean is worse than VALUE (repeatable)")
+    run.add_argument("--baseline", metavar="RUN", help="an earlier run's --out directory to compare against")
+    run.add_argument("--max-regression", action="append", default=[], metavar="METRIC=DELTA",
+                     help="with --baseline: exit 1 when a metric got worse by more than DELTA (repeatable)")
+    run.add_argument("--temperature", type=float, help="override the templates' temperature")
+    run.add_argument("--max-tokens", type=int, help="override the templates' max_tokens")
+    run.add_argument("--cache-dir", default=str(PROJECT_ROOT / ".cache" / "evals"), metavar="DIR")
+    run.add_argument("--no-embeddings", action="store_true", help="skip semantic similarity (no torch model load)")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    cmp = sub.add_parser("compare", help="per-metric deltas and the cases that got worse")
+    cmp.add_argument("run_a")
+    cmp.add_argument("run_b")
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        if args.concurrency < 1 or args.repeat < 1:
+            parser.error("--concurrency and --repeat must be at least 1")
+        return _run(args)
+    return _compare(args)

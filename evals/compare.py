@@ -1,0 +1,134 @@
+"""Comparing two runs and the CI gates (`--fail-under`, `--baseline` with `--max-regression`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .scoring import METRICS
+
+
+class GateError(ValueError):
+    """A gate was given wrongly (unknown metric, not NAME=NUMBER)."""
+
+
+def load_run(directory: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    summary_path = directory / "summary.json"
+    if not summary_path.is_file():
+        raise FileNotFoundError(f"{directory}: no summary.json (is it a run's --out directory?)")
+    summary = json.loads(summary_path.read_text())
+    results = directory / "results.jsonl"
+    rows = [json.loads(line) for line in results.read_text().splitlines() if line.strip()] if results.is_file() else []
+    return summary, rows
+
+
+def parse_thresholds(items: list[str], what: str) -> dict[str, float]:
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise GateError(f"{what} {item!r}: expected METRIC=NUMBER")
+        if name not in METRICS:
+            raise GateError(f"{what} {item!r}: unknown metric {name!r}; known: {', '.join(METRICS)}")
+        try:
+            out[name] = float(value)
+        except ValueError as exc:
+            raise GateError(f"{what} {item!r}: {value!r} is not a number") from exc
+    return out
+
+
+def _worse_by(metric: str, old: float, new: float) -> float:
+    """How much worse `new` is than `old` (positive = worse), by the metric's direction."""
+    direction = METRICS[metric].higher_is_better
+    if direction is None:
+        return abs(new - old)
+    return (old - new) if direction else (new - old)
+
+
+def check_fail_under(summary: dict[str, Any], thresholds: dict[str, float]) -> list[str]:
+    failures = []
+    for group in summary["groups"]:
+        label = f"{group['template']} on {group['model']}"
+        for metric, limit in thresholds.items():
+            stat = group["metrics"].get(metric)
+            if stat is None:
+                failures.append(f"{label}: {metric} has no values (cannot check it against {limit:g})")
+                continue
+            higher = METRICS[metric].higher_is_better is not False
+            if (stat["mean"] < limit) if higher else (stat["mean"] > limit):
+                relation = "below" if higher else "above"
+                failures.append(f"{label}: {metric} = {stat['mean']:.4f} is {relation} {limit:g}")
+    return failures
+
+
+def check_regressions(summary: dict[str, Any], baseline: dict[str, Any], limits: dict[str, float]) -> list[str]:
+    base = {(g["template"], g["model"]): g for g in baseline["groups"]}
+    failures = []
+    for group in summary["groups"]:
+        before = base.get((group["template"], group["model"]))
+        if before is None:
+            continue
+        label = f"{group['template']} on {group['model']}"
+        for metric, limit in limits.items():
+            new, old = group["metrics"].get(metric), before["metrics"].get(metric)
+            if new is None or old is None:
+                continue
+            worse = _worse_by(metric, old["mean"], new["mean"])
+            if worse > limit:
+                failures.append(
+                    f"{label}: {metric} regressed by {worse:.4f} ({old['mean']:.4f} -> {new['mean']:.4f}), "
+                    f"more than the allowed {limit:g}"
+                )
+    if not any((g["template"], g["model"]) in base for g in summary["groups"]):
+        failures.append("the baseline has no template x model in common with this run")
+    return failures
+
+
+def compare(run_a: Path, run_b: Path, worst: int = 15) -> str:
+    """A readable report: per-metric deltas per template x model, and the cases that got worse."""
+    summary_a, rows_a = load_run(run_a)
+    summary_b, rows_b = load_run(run_b)
+    lines = [f"# {run_a} -> {run_b}", ""]
+    groups_a = {(g["template"], g["model"]): g for g in summary_a["groups"]}
+    for group in summary_b["groups"]:
+        key = (group["template"], group["model"])
+        lines.append(f"## {key[0]} on {key[1]}")
+        before = groups_a.get(key)
+        if before is None:
+            lines += ["(not in the first run)", ""]
+            continue
+        lines += ["", "| metric | before | after | delta | |", "|---|---:|---:|---:|---|"]
+        for metric in METRICS:
+            old, new = before["metrics"].get(metric), group["metrics"].get(metric)
+            if old is None or new is None:
+                continue
+            delta = new["mean"] - old["mean"]
+            worse = _worse_by(metric, old["mean"], new["mean"])
+            mark = "worse" if worse > 1e-9 and METRICS[metric].higher_is_better is not None else ""
+            lines.append(f"| {metric} | {old['mean']:.4f} | {new['mean']:.4f} | {delta:+.4f} | {mark} |")
+        lines.append("")
+    index_a = {(r["dataset"], r["case_id"], r["template"], r["model"], r["repeat"]): r for r in rows_a}
+    regressions = []
+    rank = {"ok": 2, "fallback": 1, "failed": 0}
+    for row in rows_b:
+        old = index_a.get((row["dataset"], row["case_id"], row["template"], row["model"], row["repeat"]))
+        if old is None:
+            continue
+        reasons = []
+        if rank[row["status"]] < rank[old["status"]]:
+            reasons.append(f"status {old['status']} -> {row['status']}")
+        for metric in ("facts_kept", "semantic_similarity", "chrf", "judge_empathy"):
+            a, b = old["metrics"].get(metric), row["metrics"].get(metric)
+            if a is not None and b is not None and _worse_by(metric, a, b) > (0.5 if metric.startswith("judge") else 0.05):
+                reasons.append(f"{metric} {a:.3f} -> {b:.3f}")
+        if reasons:
+            regressions.append((len(reasons), row, reasons))
+    regressions.sort(key=lambda item: -item[0])
+    lines.append(f"## Cases that got worse ({len(regressions)})")
+    lines.append("")
+    for _, row, reasons in regressions[:worst]:
+        lines.append(f"- {row['case_id']} [{row['template']} on {row['model']}]: {'; '.join(reasons)}")
+    if not regressions:
+        lines.append("none")
+    return "\n".join(lines) + "\n"

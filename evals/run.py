@@ -1,0 +1,198 @@
+"""Running the matrix: every (case x template x model x repeat) cell generated through the core
+rewriter (or a service's API), cached, scored and judged, concurrently under a bound."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from api.settings import PROJECT_ROOT, Settings
+
+from . import dataset as datasets
+from .cache import Cache, key_of
+from .generate import Cell, CellFailed, CoreGenerator, EndpointGenerator, Generator
+from .judge import Judge
+from .scoring import Embedder, score_cell
+
+# The code whose behaviour is part of a cached generation: a change here invalidates the cache.
+_CORE_FILES = ("guard.py", "facts.py", "rewriter.py", "gateway.py", "templates.py", "local_model.py")
+
+
+def core_version() -> str:
+    digest = hashlib.sha256()
+    for name in _CORE_FILES:
+        digest.update((PROJECT_ROOT / "api" / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@dataclass
+class RunConfig:
+    datasets: list[Path]
+    templates: list[str]
+    models: list[str]
+    out: Path
+    judge_model: str | None = None
+    concurrency: int = 4
+    repeat: int = 1
+    endpoint: str | None = None
+    temperature: float | None = None
+    max_tokens: int | None = None
+    cache_dir: Path = PROJECT_ROOT / ".cache" / "evals"
+    embeddings: bool = True
+    progress: bool = True
+
+
+@dataclass
+class RunOutcome:
+    rows: list[dict[str, Any]]
+    notices: list[str] = field(default_factory=list)
+    generated: int = 0
+    cache_hits: int = 0
+    judged: int = 0
+    judge_cache_hits: int = 0
+    seconds: float = 0.0
+
+
+async def run(config: RunConfig, settings: Settings) -> RunOutcome:
+    cases = [(path.stem, case) for path in config.datasets for case in datasets.load(path)]
+    generator: Generator = (
+        EndpointGenerator(config.endpoint) if config.endpoint else CoreGenerator(settings, config.models)
+    )
+    source = f"endpoint:{config.endpoint}" if config.endpoint else f"core:{core_version()}"
+    judge = Judge(config.judge_model, settings) if config.judge_model else None
+    outcome = RunOutcome(rows=[])
+    if judge is None:
+        outcome.notices.append(
+            "LLM-judged metrics (judge_empathy, judge_faithfulness, judge_professionalism) were skipped: "
+            "no --judge-model was given."
+        )
+    if not config.embeddings:
+        outcome.notices.append("semantic_similarity was skipped (--no-embeddings).")
+    cache = Cache(config.cache_dir)
+    started = time.monotonic()
+    try:
+        resolved = [await generator.template_sha256(ref) for ref in config.templates]
+        cells = [
+            (name, Cell(case, ref, sha, model, repeat))
+            for name, case in cases
+            for ref, sha in resolved
+            for model in config.models
+            for repeat in range(config.repeat)
+        ]
+        bound = asyncio.Semaphore(config.concurrency)
+        bar = tqdm(total=len(cells), unit="cell", desc="cells", disable=not config.progress, file=sys.stderr)
+        failures = 0
+
+        async def one(dataset_name: str, cell: Cell) -> dict[str, Any]:
+            nonlocal failures
+            row = await _cell(cell, dataset_name, generator, source, judge, config, cache, bound, outcome)
+            failures += row["status"] == "failed"
+            bar.update(1)
+            bar.set_postfix(failures=failures, refresh=False)
+            return row
+
+        try:
+            outcome.rows = list(await asyncio.gather(*(one(name, cell) for name, cell in cells)))
+        finally:
+            bar.close()
+        if config.embeddings:
+            _add_semantic_similarity(outcome.rows)
+        _add_judge_spread(outcome.rows)
+    finally:
+        cache.close()
+        await generator.aclose()
+    outcome.seconds = time.monotonic() - started
+    return outcome
+
+
+async def _cell(cell: Cell, dataset_name: str, generator: Generator, source: str, judge: Judge | None,
+                config: RunConfig, cache: Cache, bound: asyncio.Semaphore, outcome: RunOutcome) -> dict[str, Any]:
+    case = cell.case
+    row: dict[str, Any] = {
+        "dataset": dataset_name, "case_id": case.id, "tags": list(case.tags), "template": cell.template,
+        "model": cell.model, "repeat": cell.repeat, "draft": case.draft,
+        "customer_message": case.customer_message, "reference": case.reference, "variables": case.variables,
+    }
+    key = key_of(
+        kind="generation", source=source, template=cell.template, template_sha256=cell.template_sha256,
+        model=cell.model, draft=case.draft, customer_message=case.customer_message, variables=case.variables,
+        repeat=cell.repeat, temperature=config.temperature, max_tokens=config.max_tokens,
+    )
+    result = cache.get(key)
+    if result is not None:
+        outcome.cache_hits += 1
+    else:
+        async with bound:
+            try:
+                result = await generator.rewrite(cell.request(config.temperature, config.max_tokens))
+            except CellFailed as exc:
+                # Failures are recorded, not cached: a rerun tries them again.
+                return {**row, "status": "failed", "error": str(exc), "rewrite": None, "metrics": {}}
+        outcome.generated += 1
+        cache.set(key, result)
+
+    status = {"fallback": "fallback"}.get(result["guard"]["status"], "ok")
+    row.update({
+        "status": status,
+        "error": None,
+        "rewrite": result["rewrite"],
+        "rejected_rewrite": result["guard"].get("rejected_rewrite"),
+        "guard": result["guard"],
+        "diff": result["diff"],
+        "usage": result["usage"],
+        "finish_reason": result["finish_reason"],
+    })
+    if status == "fallback":
+        row["error"] = "guard fallback: " + "; ".join(v["detail"] for v in result["guard"]["violations"])
+    row["metrics"] = await score_cell(case.draft, case.reference, case.customer_message, case.variables, result)
+    if judge is not None:
+        judge_key = key_of(kind="judge", model=judge.model, draft=case.draft,
+                           customer_message=case.customer_message, reply=result["rewrite"], repeat=cell.repeat)
+        verdict = cache.get(judge_key)
+        if verdict is not None:
+            outcome.judge_cache_hits += 1
+        else:
+            async with bound:
+                try:
+                    verdict = await judge.judge(case.draft, case.customer_message, result["rewrite"])
+                except Exception as exc:  # noqa: BLE001 - a failed judgement is recorded, the cell kept
+                    verdict = None
+                    row["judge_error"] = f"{type(exc).__name__}: {str(exc)[:300]}"
+            if verdict is not None:
+                outcome.judged += 1
+                cache.set(judge_key, verdict)
+        if verdict is not None:
+            row["judge"] = verdict["judge_reasons"]
+            row["metrics"].update({k: v for k, v in verdict.items() if k != "judge_reasons"})
+    return row
+
+
+_EMBEDDER = Embedder()
+
+
+def _add_semantic_similarity(rows: list[dict[str, Any]]) -> None:
+    scored = [row for row in rows if row["status"] != "failed"]
+    values = _EMBEDDER.similarities([(row["rewrite"], row["reference"]) for row in scored])
+    for row, value in zip(scored, values):
+        row["metrics"]["semantic_similarity"] = value
+
+
+def _add_judge_spread(rows: list[dict[str, Any]]) -> None:
+    """With --repeat N, the spread of the empathy judgement for the same case shows flaky judging."""
+    groups: dict[tuple, list[dict[str, Any]]] = {}
+    for row in rows:
+        if "judge_empathy" in row.get("metrics", {}):
+            groups.setdefault((row["dataset"], row["case_id"], row["template"], row["model"]), []).append(row)
+    for members in groups.values():
+        if len(members) > 1:
+            spread = statistics.pstdev(m["metrics"]["judge_empathy"] for m in members)
+            for member in members:
+                member["metrics"]["judge_spread"] = spread
