@@ -9,12 +9,13 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test bench lock clean
+.PHONY: help install run test bench eval lock clean
 
 help:
 	@echo "make run    start the service (REWRITER_* settings; default: the embedded local model)"
 	@echo "make test   run the whole test suite"
 	@echo "make bench  run the benchmarks under benchmarks/"
+	@echo "make eval   score the default template and model on evals/datasets/support.jsonl"
 	@echo "make lock   re-resolve pyproject.toml's dependencies into requirements.lock"
 
 $(STAMP): requirements.lock
@@ -34,6 +35,10 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/guard_accuracy.py
 	$(PY) benchmarks/local_model.py
+	$(PY) benchmarks/evals_harness.py
+
+eval: $(STAMP)
+	$(PY) -m evals run --dataset evals/datasets/support.jsonl --out evals/runs/latest
 
 lock:
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
