@@ -85,28 +85,29 @@ ins{background:#dafbe1;text-decoration:none}del{background:#ffebe9}.muted{color:
 
 
 def _bar_chart(name: str, groups: list[dict[str, Any]]) -> str:
+    """One horizontal bar per template x model: the label above, the bar and its value below."""
     values = [g["metrics"].get(name, {}).get("mean") for g in groups]
     present = [v for v in values if v is not None]
     if not present:
         return ""
     top = max(max(present), 1e-9)
-    if METRICS[name].higher_is_better is not None and 0 <= min(present) and max(present) <= 1:
-        top = 1.0
-    width, row_h = 320, 22
-    bars = []
+    if 0 <= min(present) and max(present) <= 1:
+        top = 1.0  # rates and scores in 0-1 keep their scale
+    width, row_h, span = 320, 34, 240
+    parts = []
     for i, (group, value) in enumerate(zip(groups, values)):
         y = i * row_h
-        length = 0 if value is None else max(1, int(200 * value / top))
-        bars.append(
-            f'<text x="0" y="{y + 15}" font-size="11">{escape(_group_label(group))[:34]}</text>'
-            f'<rect x="0" y="{y + 18}" width="{length}" height="3" fill="#0969da"/>'
-            f'<text x="{min(width - 40, length + 205)}" y="{y + 15}" font-size="11" text-anchor="end">{_fmt(value)}</text>'
+        length = 0 if value is None else max(2, int(span * value / top))
+        parts.append(
+            f'<text x="0" y="{y + 12}" font-size="11" fill="#57606a">{escape(_group_label(group))}</text>'
+            f'<rect x="0" y="{y + 17}" width="{span}" height="10" fill="#eaeef2"/>'
+            f'<rect x="0" y="{y + 17}" width="{length}" height="10" fill="#0969da"/>'
+            f'<text x="{span + 6}" y="{y + 26}" font-size="11">{_fmt(value)}</text>'
         )
-    height = row_h * len(groups) + 6
     arrow = {True: "higher is better", False: "lower is better", None: ""}[METRICS[name].higher_is_better]
     return (f'<div class="chart"><h3>{escape(name)} <span class="muted">{arrow}</span></h3>'
-            f'<svg role="img" aria-label="{escape(name)} by template and model" width="{width}" height="{height}">'
-            + "".join(bars) + "</svg></div>")
+            f'<svg role="img" aria-label="{escape(name)} by template and model" width="{width}" '
+            f'height="{row_h * len(groups)}">' + "".join(parts) + "</svg></div>")
 
 
 def _diff_html(ops: list[dict[str, str]] | None) -> str:
@@ -159,7 +160,7 @@ def html(rows: list[dict[str, Any]], summary: dict[str, Any]) -> str:
         values = [g["metrics"].get(name, {}).get("mean") for g in groups]
         direction = METRICS[name].higher_is_better
         best = None
-        if direction is not None and len([v for v in values if v is not None]) > 1:
+        if direction is not None and len({v for v in values if v is not None}) > 1:  # only when they differ
             best = (max if direction else min)(v for v in values if v is not None)
         cells = "".join(
             f'<td class="{"best" if v is not None and v == best else ""}">{_fmt(v)}</td>' for v in values)
