@@ -46,6 +46,7 @@ lock:
 	@{ echo "# The whole environment of the service and its tests, pinned; generated from pyproject.toml by \`make lock\`."; \
 	  $(PY) -m pip freeze --disable-pip-version-check | grep -v '^reply-rewriter'; } > requirements.lock
 	$(PY) -m pip uninstall --quiet --yes reply-rewriter
+	rm -rf build *.egg-info
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,6 +1,0 @@
-"""The eval harness: score templates x models against reference replies, report, compare, gate.
-
-    python -m evals run --dataset evals/datasets/support.jsonl --template empathetic@v1 \
-        --template empathetic@v2 --model openai/gpt-4o-mini --out evals/runs/today
-    python -m evals compare evals/runs/yesterday evals/runs/today
-"""
