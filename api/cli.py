@@ -1,6 +1,7 @@
-"""Command line: `python -m api serve` (the default) and `python -m api rewrite < draft.txt`.
+"""Command line: `python -m api serve` (the default), `python -m api rewrite < draft.txt` and
+`python -m api eval run|compare ...` (the eval harness). All of them
 
-Both go through the same core as the HTTP API.
+go through the same core as the HTTP API.
 """
 
 from __future__ import annotations
@@ -68,6 +69,12 @@ def _rewrite(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["eval"]:
+        # `python -m api eval run ...` is `python -m evals run ...`: one harness, two doors.
+        from evals.cli import main as evals_main
+
+        return evals_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m api", description=__doc__)
     sub = parser.add_subparsers(dest="command")
     serve = sub.add_parser("serve", help="start the HTTP service (default)")
@@ -81,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     rewrite.add_argument("--on-violation", choices=["fallback", "error", "allow"], default="fallback",
                          help="what to do when the rewrite loses or invents facts (default: fallback)")
     rewrite.add_argument("--json", action="store_true", help="print the whole result as JSON")
+    sub.add_parser("eval", help="the eval harness: `python -m api eval run|compare ...` (see python -m evals -h)")
     args = parser.parse_args(argv)
     if args.command == "rewrite":
         return _rewrite(args)

@@ -301,3 +301,10 @@ def test_project_dataset_is_valid_and_broad():
     tags = {tag for case in cases for tag in case.tags}
     assert {"refund", "shipping", "billing", "account", "outage", "cancellation", "complaint", "angry",
             "feature-request", "placeholder", "url", "amount", "date", "other-language"} <= tags
+
+
+def test_the_service_cli_runs_the_same_harness(capsys):
+    from api.cli import main as api_main
+
+    assert api_main(["eval", "compare", "/nonexistent/a", "/nonexistent/b"]) == 2
+    assert "no summary.json" in capsys.readouterr().err
