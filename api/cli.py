@@ -1,7 +1,6 @@
 """Command line: `python -m api serve` (the default), `python -m api rewrite < draft.txt` and
-`python -m api eval run|compare ...` (the eval harness). All of them
-
-go through the same core as the HTTP API.
+`python -m api eval run|compare ...` (the eval harness). All of them go through the same core as
+the HTTP API.
 """
 
 from __future__ import annotations
