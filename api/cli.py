@@ -30,13 +30,20 @@ def _serve(args: argparse.Namespace) -> int:
     except LocalModelError as exc:
         print(f"cannot start: {exc}", file=sys.stderr)
         return 2
-    uvicorn.run(
-        app,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        log_level=settings.log_level.lower(),
-        timeout_graceful_shutdown=30,
-    )
+    common = {
+        "host": args.host or settings.host,
+        "port": args.port or settings.port,
+        "log_level": settings.log_level.lower(),
+        "timeout_graceful_shutdown": 30,
+        "backlog": 4096,
+    }
+    if settings.workers > 1:
+        # Each worker process builds its own app (and loads its own local model) from the
+        # environment; the app built above has already validated templates and model file.
+        del app
+        uvicorn.run("api.app:create_app", factory=True, workers=settings.workers, **common)
+    else:
+        uvicorn.run(app, **common)
     return 0
 
 

@@ -37,7 +37,8 @@ from .templates import RenderedPrompt  # noqa: E402
 
 PromptFor = Callable[[str], RenderedPrompt]  # renders the prompt in the form a model needs
 
-# One transport for production and tests: httpx (respx intercepts it); see benchmarks/README.md.
+# httpx by default: the transport respx intercepts, so tests run the production path. The
+# REWRITER_HTTP_TRANSPORT setting can switch to litellm's aiohttp transport (benchmarks/README.md).
 litellm.disable_aiohttp_transport = True
 litellm.suppress_debug_info = True
 litellm.drop_params = True
@@ -143,6 +144,7 @@ class Gateway:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        litellm.disable_aiohttp_transport = settings.http_transport == "httpx"
         # Registering loads nothing: the local model loads on first use or at start-up.
         self.local = local_model.register(settings)
 
@@ -269,17 +271,20 @@ class Gateway:
                 return result
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _request(self, model, prompt: RenderedPrompt, params, remaining: float) -> dict[str, Any]:
+    def _request(self, model, prompt: RenderedPrompt, params) -> dict[str, Any]:
         kwargs = self.call_kwargs(self.settings, model)
         kwargs.update({k: v for k, v in params.items() if v is not None})
         kwargs["messages"] = prompt.messages
         if prompt.stop:
             kwargs["stop"] = prompt.stop
-        kwargs["timeout"] = remaining
+        # A constant timeout: litellm keys its cached provider clients (and their connection pools)
+        # on it, so a per-request value would build a new client for every call. The deadline
+        # itself is enforced around the call with asyncio.timeout.
+        kwargs["timeout"] = self.settings.timeout_s
         return kwargs
 
     async def _complete_once(self, model, prompt, params, remaining) -> Completion:
-        response = await litellm.acompletion(**self._request(model, prompt(model), params, remaining))
+        response = await litellm.acompletion(**self._request(model, prompt(model), params))
         choice = response.choices[0]
         usage = getattr(response, "usage", None)
         used = Usage(
@@ -290,7 +295,7 @@ class Gateway:
 
     async def _open_stream(self, model, prompt, params, remaining) -> "_OpenStream":
         rendered = prompt(model)
-        kwargs = self._request(model, rendered, params, remaining)
+        kwargs = self._request(model, rendered, params)
         kwargs["stream"] = True
         kwargs["stream_options"] = {"include_usage": True}
         stream = await litellm.acompletion(**kwargs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -39,6 +39,9 @@ class Settings(BaseSettings):
         default_factory=lambda: ["local/"],
         description="models (or prefixes ending in '/') prompted with a template's completion form",
     )
+    http_transport: Literal["httpx", "aiohttp"] = Field(
+        "httpx", description="litellm's HTTP transport to providers (tests mock httpx)"
+    )
     timeout_s: float = Field(60.0, gt=0, description="deadline for one rewrite, retries and fallbacks included")
     max_retries: int = Field(2, ge=0, le=10, description="retries per model on transient upstream failures")
     retry_backoff_s: float = Field(0.5, ge=0, description="first backoff; doubles each retry, with jitter")
@@ -58,6 +61,7 @@ class Settings(BaseSettings):
     # --- HTTP server ------------------------------------------------------------------------
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
+    workers: int = Field(1, ge=1, le=64, description="uvicorn worker processes (each loads its own model)")
     api_keys: CommaList = Field(
         default_factory=list,
         description="keys accepted in `Authorization: Bearer` or `X-API-Key`; empty disables auth",

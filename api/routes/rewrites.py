@@ -40,7 +40,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def get_rewriter(request: Request) -> Rewriter:
+async def get_rewriter(request: Request) -> Rewriter:
     return request.app.state.rewriter
 
 
