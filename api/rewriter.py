@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import guard, metrics
-from .errors import InvalidRequest, ModelNotAllowed, RewriteRejected
+from .errors import DeadlineExceeded, InvalidRequest, ModelNotAllowed, Overloaded, RewriteRejected, UpstreamError
 from .gateway import Completion, Gateway, Usage
 from .schemas import Delta, GuardOut, RewriteRequest, RewriteResult, TemplateRef, UsageOut
 from .settings import Settings
@@ -196,21 +196,27 @@ class Rewriter:
 
         # One repair attempt, on the model that answered, naming exactly what went wrong.
         first = verdict
-        repaired = await self._complete(
-            prepared, started, repair=f"{completion.text.strip()}\0{verdict.describe()}", model=completion.model
-        )
+        try:
+            repaired = await self._complete(
+                prepared, started, repair=f"{completion.text.strip()}\0{verdict.describe()}", model=completion.model
+            )
+        except (UpstreamError, DeadlineExceeded, Overloaded):
+            # The repair call itself failed: the first rewrite stays rejected, and the caller
+            # still gets its fallback (or error) rather than losing the answer to a 5xx.
+            repaired = completion
         fixed, invented = prepared.masked.unmask(repaired.text.strip())
         second = guard.check(
             request.draft, fixed, request.customer_message, invented_tokens=invented,
             truncated=repaired.finish_reason == "length",
         )
-        repaired.fallback_from = repaired.fallback_from or completion.fallback_from
-        outcome.usage.prompt_tokens += repaired.usage.prompt_tokens
-        outcome.usage.completion_tokens += repaired.usage.completion_tokens
-        if outcome.cost_usd is not None and repaired.cost_usd is not None:
-            outcome.cost_usd += repaired.cost_usd
-        outcome.attempts += repaired.attempts
-        outcome.completion = repaired
+        if repaired is not completion:
+            repaired.fallback_from = repaired.fallback_from or completion.fallback_from
+            outcome.usage.prompt_tokens += repaired.usage.prompt_tokens
+            outcome.usage.completion_tokens += repaired.usage.completion_tokens
+            if outcome.cost_usd is not None and repaired.cost_usd is not None:
+                outcome.cost_usd += repaired.cost_usd
+            outcome.attempts += repaired.attempts
+            outcome.completion = repaired
         if second.ok:
             outcome.text, outcome.verdict, outcome.status = fixed, second, "repaired"
             return self._count(outcome, first)

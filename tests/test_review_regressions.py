@@ -144,3 +144,16 @@ async def test_stream_cut_at_token_limit_is_repaired_or_falls_back(client, upstr
     ])
     events = parse_sse((await client.post("/v1/rewrites", json={"draft": "Order #4821 shipped.", "stream": True})).text)
     assert events[-1][1]["guard"]["status"] == "repaired"
+
+
+async def test_a_failed_repair_call_still_falls_back_to_the_draft(client, upstream):
+    draft = "Order #4821 shipped on May 2."
+    upstream.post(CHAT_URL).mock(side_effect=[
+        chat_reply("I'm sorry, your order shipped."),  # lost facts
+        httpx.Response(400, json={"error": {"message": "rejected"}}),  # the repair call fails
+    ])
+    response = await client.post("/v1/rewrites", json={"draft": draft})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["guard"]["status"] == "fallback" and body["rewrite"] == draft
+    assert body["guard"]["rejected_rewrite"] == "I'm sorry, your order shipped."
