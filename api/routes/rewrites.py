@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from ..auth import require_key
-from ..errors import InvalidRequest, RewriterError
+from ..errors import InvalidRequest, RewriterError, UpstreamError
 from ..problems import (
     PROBLEM_JSON,
     UnsupportedMediaType,
@@ -65,7 +65,9 @@ async def create_rewrite(body: RewriteRequest, rewriter: RewriterDep, request: R
         return await rewriter.rewrite(body)
     events = await rewriter.stream(body)
     # Pull the first item before answering, so failures before any text get a real status code.
-    first = await anext(events)
+    first = await anext(events, None)
+    if first is None:
+        raise UpstreamError("the model stream ended before it said anything")
     return EventSourceResponse(_sse(first, events, request_id_of(request)), ping=15)
 
 
@@ -88,6 +90,9 @@ async def _sse(first, events: AsyncIterator[Delta | RewriteResult], request_id: 
         body = problem(500, "Internal error", f"unexpected error; quote request id {request_id}", request_id)
         yield ServerSentEvent(data=json.dumps(body), event="error")
         raise
+    finally:
+        # A client that went away stops the generation too (the local model checks for this).
+        await events.aclose()
 
 
 @router.post("/rewrites:batch", response_model=BatchResult, responses=PROBLEM_RESPONSES)
