@@ -139,7 +139,7 @@ async def _cell(cell: Cell, dataset_name: str, generator: Generator, source: str
         outcome.generated += 1
         cache.set(key, result)
 
-    status = {"fallback": "fallback"}.get(result["guard"]["status"], "ok")
+    status = "fallback" if result["guard"]["status"] == "fallback" else "ok"
     row.update({
         "status": status,
         "error": None,
