@@ -154,9 +154,10 @@ class Gateway:
     # --- configuration ---------------------------------------------------------------------
 
     def chain(self, model: str | None) -> list[str]:
-        """Models to try, in order: the requested (or default) model, then the fallbacks."""
+        """Models to try, in order: the requested (or default) model, then the configured
+        fallbacks (the default model is not a fallback unless it is listed as one)."""
         first = model or self.settings.model
-        return [first, *[m for m in self.settings.models if m != first]]
+        return [first, *[m for m in self.settings.fallback_models if m != first]]
 
     @staticmethod
     def call_kwargs(settings: Settings, model: str) -> dict[str, Any]:

@@ -213,8 +213,8 @@ class Rewriter:
             repaired.fallback_from = repaired.fallback_from or completion.fallback_from
             outcome.usage.prompt_tokens += repaired.usage.prompt_tokens
             outcome.usage.completion_tokens += repaired.usage.completion_tokens
-            if outcome.cost_usd is not None and repaired.cost_usd is not None:
-                outcome.cost_usd += repaired.cost_usd
+            # unknown if either call's cost is unknown
+            outcome.cost_usd = None if repaired.cost_usd is None or outcome.cost_usd is None else outcome.cost_usd + repaired.cost_usd
             outcome.attempts += repaired.attempts
             outcome.completion = repaired
         if second.ok:

@@ -7,7 +7,8 @@ service (`python -m api serve`) and LiteLLM proxy (in its own virtual environmen
 benchmarks/.proxy-venv, created on first use with litellm[proxy]==1.80.17), all pointed at the same
 upstream. Load comes from wrk (Debian's package) in a separate process. For each concurrency
 (1, 16, 64, 256) and round, the three targets run one after another (interleaved), and the table
-reports medians over rounds: requests/s, p50/p95/p99 latency, latency added over the ceiling,
+reports medians over rounds (each round rotates which target goes first, and each target drains
+its backlog before the next starts): requests/s, p50/p95/p99 latency, latency added over the ceiling,
 errors, CPU seconds per 1,000 requests and peak RSS of the serving process. Then streaming
 time-to-first-token added over the ceiling, and the batch endpoint's items/s. Writes the figures
 as JSON. Needs `wrk` on PATH.
@@ -110,6 +111,18 @@ def peak_rss_mb(pid: int) -> float:
     return total
 
 
+def settle(pid: int, quiet_s: float = 0.05, timeout_s: float = 60) -> None:
+    """Wait until the serving process has stopped using CPU (its queued requests are done)."""
+    deadline = time.monotonic() + timeout_s
+    last = cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = cpu_seconds(pid)
+        if now - last < quiet_s:
+            return
+        last = now
+
+
 def run_wrk(url: str, body: dict, connections: int, duration: float, script: Path) -> dict:
     env = {**os.environ, "WRK_BODY": json.dumps(body)}
     threads = str(min(2, connections))
@@ -202,12 +215,18 @@ def main() -> None:
         for name, (url, body) in targets.items():  # warm up connections and caches
             run_wrk(url, body, 4, 1, script)
         samples: dict = {level: {name: [] for name in targets} for level in levels}
+        order = list(targets)
         for level in levels:
             for round_ in range(args.rounds):
-                for name, (url, body) in targets.items():
+                # Rotate who goes first, and let each target drain its backlog before the next
+                # one starts, so no target is measured while another still burns the CPU.
+                for name in order[round_ % 3:] + order[:round_ % 3]:
+                    url, body = targets[name]
                     pid = procs[serving[name]].pid
                     cpu_before = cpu_seconds(pid)
                     result = run_wrk(url, body, level, args.duration, script)
+                    settle(pid)
+                    # CPU after the drain: the requests wrk stopped waiting for still cost it.
                     result["cpu_s_per_1k"] = (cpu_seconds(pid) - cpu_before) / max(1, result["requests"]) * 1000
                     result["peak_rss_mb"] = peak_rss_mb(pid)
                     samples[level][name].append(result)

@@ -135,5 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         if args.concurrency < 1 or args.repeat < 1:
             parser.error("--concurrency and --repeat must be at least 1")
+        if args.temperature is not None and not 0 <= args.temperature <= 2:
+            parser.error("--temperature must be between 0 and 2")
+        if args.max_tokens is not None and not 1 <= args.max_tokens <= 8192:
+            parser.error("--max-tokens must be between 1 and 8192")
         return _run(args)
     return _compare(args)

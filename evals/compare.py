@@ -46,9 +46,22 @@ def _worse_by(metric: str, old: float, new: float) -> float:
     return (old - new) if direction else (new - old)
 
 
+def _incomplete(group: dict[str, Any]) -> list[str]:
+    """A gate never passes on part of the cells: failed cells and failed judgements say so."""
+    label = f"{group['template']} on {group['model']}"
+    problems = []
+    if group.get("failed"):
+        problems.append(f"{label}: {group['failed']} of {group['cells']} cells failed, so its means cover only the rest")
+    if group.get("judge_errors"):
+        problems.append(f"{label}: {group['judge_errors']} judgements failed")
+    return problems
+
+
 def check_fail_under(summary: dict[str, Any], thresholds: dict[str, float]) -> list[str]:
     failures = []
     for group in summary["groups"]:
+        if thresholds:
+            failures += _incomplete(group)
         label = f"{group['template']} on {group['model']}"
         for metric, limit in thresholds.items():
             stat = group["metrics"].get(metric)
@@ -70,9 +83,14 @@ def check_regressions(summary: dict[str, Any], baseline: dict[str, Any], limits:
         if before is None:
             continue
         label = f"{group['template']} on {group['model']}"
+        if limits:
+            failures += _incomplete(group)
         for metric, limit in limits.items():
             new, old = group["metrics"].get(metric), before["metrics"].get(metric)
-            if new is None or old is None:
+            if old is None:
+                continue
+            if new is None:
+                failures.append(f"{label}: {metric} has no values now (the baseline had {old['mean']:.4f})")
                 continue
             worse = _worse_by(metric, old["mean"], new["mean"])
             if worse > limit:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import httpx
+from pydantic import ValidationError
 
 from api import __version__
 from api.errors import RewriterError
@@ -28,7 +29,15 @@ class Cell:
     repeat: int
 
     def request(self, temperature: float | None, max_tokens: int | None) -> RewriteRequest:
+        """The cell as a request; a case the service would refuse is a failed cell, not a crash."""
         name, _, version = self.template.partition("@")
+        try:
+            return self._request(name, version, temperature, max_tokens)
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+            raise CellFailed(f"invalid request: {problems}") from exc
+
+    def _request(self, name: str, version: str, temperature: float | None, max_tokens: int | None) -> RewriteRequest:
         return RewriteRequest(
             draft=self.case.draft,
             customer_message=self.case.customer_message,
@@ -60,9 +69,9 @@ class CoreGenerator:
     friends apply), the named models allowed and no fallbacks, so a cell measures its model."""
 
     def __init__(self, settings: Settings, models: list[str]) -> None:
-        self.settings = settings.model_copy(update={
-            "model": models[0], "fallback_models": [], "allowed_models": list(models),
-        })
+        # The service's own model settings stay (REWRITER_MODEL decides which provider gets
+        # REWRITER_MODEL_API_BASE); only fallbacks are switched off and the named models allowed.
+        self.settings = settings.model_copy(update={"fallback_models": [], "allowed_models": list(models)})
         self.rewriter = Rewriter.from_settings(self.settings)
         self.source = f"core {__version__}"
 

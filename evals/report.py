@@ -61,6 +61,8 @@ def markdown(rows: list[dict[str, Any]], summary: dict[str, Any]) -> str:
         lines.append(f"### {row['case_id']} — {row['template']} · {row['model']} · repeat {row['repeat']} — {row['status']}")
         if row.get("error"):
             lines.append(f"*{row['error']}*")
+        if row.get("judge_error"):
+            lines.append(f"*judge failed: {row['judge_error']}*")
         lines += ["", f"- draft: {row['draft']}", f"- rewrite: {row.get('rewrite') or '(none)'}",
                   f"- reference: {row['reference']}",
                   "- metrics: " + ", ".join(f"{k} {_fmt(m.get(k))}" for k in KEY_METRICS if k in m), ""]
@@ -126,7 +128,7 @@ def _case_html(row: dict[str, Any]) -> str:
         problems = "".join(f"<li>{escape(v['detail'])}</li>" for v in guard.get("violations", []))
         warnings = "".join(f"<li>{escape(w['detail'])}</li>" for w in guard.get("warnings", []))
         kept = ", ".join(escape(f["value"]) for f in guard.get("facts", [])) or "none"
-        verdict = (f"<p><b>Guard:</b> {escape(guard.get('status', ''))}; facts kept: {kept}</p>"
+        verdict = (f"<p><b>Guard:</b> {escape(guard.get('status', ''))}; facts in the returned text: {kept}</p>"
                    + (f"<p>Violations:</p><ul>{problems}</ul>" if problems else "")
                    + (f"<p>Warnings:</p><ul>{warnings}</ul>" if warnings else ""))
         if guard.get("rejected_rewrite"):
@@ -137,6 +139,8 @@ def _case_html(row: dict[str, Any]) -> str:
             f"<li>{escape(k)}: {v['score']} — {escape(v['reason'])}</li>" for k, v in row["judge"].items()) + "</ul>"
     metrics = ", ".join(f"{escape(k)} {_fmt(v)}" for k, v in m.items() if v is not None)
     error = f'<p class="status-{status}">{escape(row["error"])}</p>' if row.get("error") else ""
+    if row.get("judge_error"):
+        error += f'<p class="status-failed">judge failed: {escape(row["judge_error"])}</p>'
     return (
         f"<details{' open' if status != 'ok' else ''}><summary><span class=\"status-{status}\">{status}</span> "
         f"<b>{escape(row['case_id'])}</b> — {escape(row['template'])} · {escape(row['model'])} · repeat {row['repeat']}"
@@ -166,6 +170,7 @@ def html(rows: list[dict[str, Any]], summary: dict[str, Any]) -> str:
             f'<td class="{"best" if v is not None and v == best else ""}">{_fmt(v)}</td>' for v in values)
         table_rows.append(f'<tr><td title="{escape(METRICS[name].description)}">{escape(name)}</td>{cells}</tr>')
     counts = "".join(f"<td>{g['ok']} / {g['fallback']} / {g['failed']}</td>" for g in groups)
+    judge_errors = "".join(f"<td>{g.get('judge_errors', 0)}</td>" for g in groups)
     tags = sorted({entry["tag"] for entry in summary["by_tag"]})
     tag_index = {(e["tag"], e["template"], e["model"]): e for e in summary["by_tag"]}
     tag_rows = []
@@ -194,7 +199,8 @@ models {escape(', '.join(run['models']))} · judge {escape(run.get('judge_model'
 {notices}
 <h2>Templates × models</h2>
 <table><thead><tr><th>metric (mean)</th>{head}</tr></thead><tbody>
-<tr><td>cells ok / fallback / failed</td>{counts}</tr>{''.join(table_rows)}</tbody></table>
+<tr><td>cells ok / fallback / failed</td>{counts}</tr><tr><td>failed judgements</td>{judge_errors}</tr>
+{''.join(table_rows)}</tbody></table>
 <p class="muted">Bold: the best value of a row. Hover a metric for its definition.</p>
 <h2>Charts</h2><div class="charts">{charts}</div>
 <h2>By tag</h2><p class="muted">facts_kept / guard_passed / semantic similarity (or chrF), (cells)</p>

@@ -23,13 +23,25 @@ from .judge import Judge
 from .scoring import Embedder, score_cell
 
 # The code whose behaviour is part of a cached generation: a change here invalidates the cache.
-_CORE_FILES = ("guard.py", "facts.py", "rewriter.py", "gateway.py", "templates.py", "local_model.py")
+_CORE_FILES = ("guard.py", "facts.py", "rewriter.py", "gateway.py", "templates.py", "local_model.py",
+               "schemas.py", "settings.py")
+# Settings that change what a model answers (where it is served, how it is prompted).
+_OUTPUT_SETTINGS = ("model", "model_api_base", "completion_models", "local_model_path", "local_model_ctx")
 
 
-def core_version() -> str:
+def core_version(settings: Settings) -> str:
+    """A digest of the core's code and of the settings that change its output."""
     digest = hashlib.sha256()
     for name in _CORE_FILES:
         digest.update((PROJECT_ROOT / "api" / name).read_bytes())
+    digest.update(repr([getattr(settings, name) for name in _OUTPUT_SETTINGS]).encode())
+    return digest.hexdigest()[:16]
+
+
+def judge_version(settings: Settings) -> str:
+    """A digest of the rubric and judging code, and of where the judge is served."""
+    digest = hashlib.sha256((PROJECT_ROOT / "evals" / "judge.py").read_bytes())
+    digest.update(repr(settings.model_api_base).encode())
     return digest.hexdigest()[:16]
 
 
@@ -66,7 +78,8 @@ async def run(config: RunConfig, settings: Settings) -> RunOutcome:
     generator: Generator = (
         EndpointGenerator(config.endpoint) if config.endpoint else CoreGenerator(settings, config.models)
     )
-    source = f"endpoint:{config.endpoint}" if config.endpoint else f"core:{core_version()}"
+    source = f"endpoint:{config.endpoint}" if config.endpoint else f"core:{core_version(settings)}"
+    judged_by = f"{config.judge_model}:{judge_version(settings)}" if config.judge_model else None
     judge = Judge(config.judge_model, settings) if config.judge_model else None
     outcome = RunOutcome(rows=[])
     if judge is None:
@@ -93,7 +106,7 @@ async def run(config: RunConfig, settings: Settings) -> RunOutcome:
 
         async def one(dataset_name: str, cell: Cell) -> dict[str, Any]:
             nonlocal failures
-            row = await _cell(cell, dataset_name, generator, source, judge, config, cache, bound, outcome)
+            row = await _cell(cell, dataset_name, generator, source, judge, judged_by, config, cache, bound, outcome)
             failures += row["status"] == "failed"
             bar.update(1)
             bar.set_postfix(failures=failures, refresh=False)
@@ -114,7 +127,8 @@ async def run(config: RunConfig, settings: Settings) -> RunOutcome:
 
 
 async def _cell(cell: Cell, dataset_name: str, generator: Generator, source: str, judge: Judge | None,
-                config: RunConfig, cache: Cache, bound: asyncio.Semaphore, outcome: RunOutcome) -> dict[str, Any]:
+                judged_by: str | None, config: RunConfig, cache: Cache, bound: asyncio.Semaphore,
+                outcome: RunOutcome) -> dict[str, Any]:
     case = cell.case
     row: dict[str, Any] = {
         "dataset": dataset_name, "case_id": case.id, "tags": list(case.tags), "template": cell.template,
@@ -135,9 +149,12 @@ async def _cell(cell: Cell, dataset_name: str, generator: Generator, source: str
                 result = await generator.rewrite(cell.request(config.temperature, config.max_tokens))
             except CellFailed as exc:
                 # Failures are recorded, not cached: a rerun tries them again.
-                return {**row, "status": "failed", "error": str(exc), "rewrite": None, "metrics": {}}
+                return {**row, "status": "failed", "error": str(exc), "rewrite": None, "metrics": {"cell_failed": 1.0}}
         outcome.generated += 1
         cache.set(key, result)
+    if result["model"] != cell.model:
+        return {**row, "status": "failed", "rewrite": None, "metrics": {"cell_failed": 1.0},
+                "error": f"answered by {result['model']}, not {cell.model}"}
 
     status = "fallback" if result["guard"]["status"] == "fallback" else "ok"
     row.update({
@@ -152,9 +169,11 @@ async def _cell(cell: Cell, dataset_name: str, generator: Generator, source: str
     })
     if status == "fallback":
         row["error"] = "guard fallback: " + "; ".join(v["detail"] for v in result["guard"]["violations"])
-    row["metrics"] = await score_cell(case.draft, case.reference, case.customer_message, case.variables, result)
+    row["metrics"] = {"cell_failed": 0.0, **await score_cell(case.draft, case.reference, case.customer_message,
+                                                                  case.variables, result)}
+    row["answered_by"] = result["model"]
     if judge is not None:
-        judge_key = key_of(kind="judge", model=judge.model, draft=case.draft,
+        judge_key = key_of(kind="judge", judge=judged_by, draft=case.draft,
                            customer_message=case.customer_message, reply=result["rewrite"], repeat=cell.repeat)
         verdict = cache.get(judge_key)
         if verdict is not None:

@@ -56,7 +56,9 @@ METRICS: dict[str, Metric] = {m.name: m for m in [
     Metric("judge_empathy", True, "LLM judge: mean of the seven empathy points, 1-5"),
     Metric("judge_faithfulness", True, "LLM judge: faithfulness to the draft, 1-5"),
     Metric("judge_professionalism", True, "LLM judge: professionalism, 1-5"),
-    Metric("judge_spread", False, "LLM judge: standard deviation of judge_empathy across repeats"),
+    Metric("judge_spread", False, "LLM judge: standard deviation of judge_empathy across --repeat runs of a "
+           "case (generation and judgement both vary; with a deterministic model, the judge's own spread)"),
+    Metric("cell_failed", False, "1 when the cell produced no rewrite (model error, refused request)"),
 ]}
 
 _ROUGE = RougeScore(rouge_type="rougeL", mode="fmeasure")

@@ -27,6 +27,7 @@ def _counts(rows: list[dict[str, Any]]) -> dict[str, int]:
         "ok": sum(r["status"] == "ok" for r in rows),
         "fallback": sum(r["status"] == "fallback" for r in rows),
         "failed": sum(r["status"] == "failed" for r in rows),
+        "judge_errors": sum("judge_error" in r for r in rows),
     }
 
 

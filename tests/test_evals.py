@@ -308,3 +308,49 @@ def test_the_service_cli_runs_the_same_harness(capsys):
 
     assert api_main(["eval", "compare", "/nonexistent/a", "/nonexistent/b"]) == 2
     assert "no summary.json" in capsys.readouterr().err
+
+
+def test_gates_do_not_pass_on_part_of_the_matrix(env, capsys):
+    with respx.mock(assert_all_called=False) as mock:
+        mock.post(CHAT_URL).mock(side_effect=faithful)
+        assert run(env, "base") == 0
+    with respx.mock(assert_all_called=False) as mock:
+        mock.post(CHAT_URL).mock(return_value=httpx.Response(400, json={"error": {"message": "no"}}))
+        code = run(env, "broken", "--cache-dir", str(env["tmp"] / "c3"), "--baseline", str(env["tmp"] / "base"),
+                   "--max-regression", "facts_kept=0.1")
+    err = capsys.readouterr().err
+    assert code == 1 and "3 of 3 cells failed" in err and "facts_kept has no values now" in err
+    assert rows(env, "broken")[0]["metrics"] == {"cell_failed": 1.0}
+
+
+def test_each_cell_is_answered_by_the_model_it_names(env):
+    seen = []
+
+    def by_model(request):
+        seen.append(json.loads(request.content)["model"])
+        if seen[-1] == "gpt-4o-mini":
+            return httpx.Response(500, json={"error": {"message": "down"}})
+        return faithful(request)
+
+    with respx.mock(assert_all_called=False) as mock:
+        mock.post(CHAT_URL).mock(side_effect=by_model)
+        run(env, "two", "--model", "openai/gpt-4o-mini", "--model", "openai/gpt-4o")
+    results = rows(env, "two")
+    mini = [r for r in results if r["model"] == "openai/gpt-4o-mini"]
+    assert {r["status"] for r in mini} == {"failed"}  # not silently answered by gpt-4o
+    assert {r["answered_by"] for r in results if r["model"] == "openai/gpt-4o"} == {"openai/gpt-4o"}
+
+
+def test_a_case_the_service_refuses_is_a_failed_cell(env, tmp_path):
+    data = tmp_path / "long.jsonl"
+    data.write_text(json.dumps({"id": "long", "draft": "Order #1.", "reference": "r",
+                                "variables": {"customer_name": "x" * 3000}}) + "\n")
+    with respx.mock(assert_all_called=False) as mock:
+        mock.post(CHAT_URL).mock(side_effect=faithful)
+        assert main(["run", "--dataset", str(data), "--out", str(tmp_path / "o"), "--cache-dir", str(tmp_path / "c"),
+                     "--no-progress", "--no-embeddings"]) == 0
+    row = json.loads((tmp_path / "o" / "results.jsonl").read_text())
+    assert row["status"] == "failed" and "invalid request" in row["error"]
+    with pytest.raises(SystemExit) as info:
+        main(["run", "--dataset", str(data), "--out", str(tmp_path / "o"), "--temperature", "3"])
+    assert info.value.code == 2
