@@ -157,3 +157,46 @@ async def test_a_failed_repair_call_still_falls_back_to_the_draft(client, upstre
     body = response.json()
     assert body["guard"]["status"] == "fallback" and body["rewrite"] == draft
     assert body["guard"]["rejected_rewrite"] == "I'm sorry, your order shipped."
+
+
+async def test_work_stops_when_the_client_disconnects():
+    import asyncio
+
+    from api.metrics import ABANDONED
+    from api.middleware import RequestContextMiddleware
+
+    cancelled = asyncio.Event()
+
+    async def slow_app(scope, receive, send):
+        await receive()  # the body
+        try:
+            await asyncio.sleep(10)  # a model call
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    messages = [{"type": "http.request", "body": b"{}", "more_body": False}]
+
+    async def receive():
+        if messages:
+            return messages.pop(0)
+        await asyncio.sleep(0.05)
+        return {"type": "http.disconnect"}  # the client went away
+
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    before = ABANDONED._value.get()
+    scope = {"type": "http", "method": "POST", "path": "/v1/rewrites", "headers": []}
+    await asyncio.wait_for(RequestContextMiddleware(slow_app, 1000)(scope, receive, send), timeout=2)
+    assert cancelled.is_set() and sent == []
+    assert ABANDONED._value.get() == before + 1
+
+
+async def test_answered_requests_are_not_cancelled(client, upstream):
+    upstream.post(CHAT_URL).mock(return_value=chat_reply("Order #1 shipped."))
+    for _ in range(3):
+        response = await client.post("/v1/rewrites", json={"draft": "Order #1 shipped."})
+        assert response.status_code == 200
