@@ -12,10 +12,6 @@ HTTP_REQUESTS = Counter(
     "rewriter_http_requests_total", "HTTP requests by route template, method and status",
     ["route", "method", "status"], registry=REGISTRY,
 )
-ABANDONED = Counter(
-    "rewriter_http_abandoned_total", "Requests stopped because the client disconnected before the answer",
-    registry=REGISTRY,
-)
 HTTP_LATENCY = Histogram(
     "rewriter_http_request_duration_seconds", "HTTP request latency by route template",
     ["route", "method"], buckets=_LATENCY_BUCKETS, registry=REGISTRY,

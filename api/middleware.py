@@ -1,6 +1,5 @@
 """One pure-ASGI middleware for what every request needs: a request id (echoed or made), a body
-size limit (413 before the route reads too much), the HTTP metrics by route template, and
-cancelling the work on a request whose client has gone away."""
+size limit (413 before the route reads too much), and the HTTP metrics by route template."""
 
 from __future__ import annotations
 
@@ -8,7 +7,6 @@ import re
 import time
 import uuid
 
-import asyncio
 import json
 import logging
 
@@ -19,7 +17,6 @@ from .problems import PROBLEM_JSON, BodyTooLarge, problem
 
 log = logging.getLogger(__name__)
 
-DISCONNECTED = "client disconnected"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:/+=-]{1,128}$")
 
 
@@ -55,60 +52,30 @@ class RequestContextMiddleware:
         else:
             too_big = False
         received = 0
-        body_done = False
-        disconnected = asyncio.Event()
-        finished = False  # the whole response has been sent
-        watcher: asyncio.Task | None = None
-        handler = asyncio.current_task()
-
-        async def watch_for_disconnect() -> None:
-            # Once the body is read, the server's receive() only says "http.disconnect".
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                disconnected.set()
-                if not finished and handler is not None:
-                    handler.cancel(DISCONNECTED)  # nobody will read the answer: stop working on it
 
         async def limited_receive() -> Message:
-            nonlocal received, body_done, watcher
+            nonlocal received
             if too_big:
                 raise BodyTooLarge(f"request body is over the limit of {limit} bytes")
-            if body_done:
-                # The app asks again (a streaming response listening for disconnects): answer
-                # from the watcher, the only reader of the server's receive() from now on.
-                await disconnected.wait()
-                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
                     raise BodyTooLarge(f"request body is over the limit of {limit} bytes")
-                if not message.get("more_body"):
-                    body_done = True
-                    watcher = asyncio.create_task(watch_for_disconnect())
-            elif message["type"] == "http.disconnect":
-                disconnected.set()
             return message
 
         started_response = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal started_response, finished
+            nonlocal started_response
             if message["type"] == "http.response.start":
                 started_response = True
                 status_holder[0] = message["status"]
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", raw_id)]
-            elif message["type"] == "http.response.body" and not message.get("more_body"):
-                finished = True
             await send(message)
 
         try:
             await self.app(scope, limited_receive, send_with_id)
-        except asyncio.CancelledError as exc:
-            if exc.args != (DISCONNECTED,):
-                raise
-            status_holder[0] = 499  # client closed the request (nginx's convention)
-            metrics.ABANDONED.inc()
         except Exception:
             # Last resort: a generic problem with the request id, never a stack trace.
             log.exception("unhandled error", extra={"request_id": request_id})
@@ -123,8 +90,6 @@ class RequestContextMiddleware:
             })
             await send({"type": "http.response.body", "body": body})
         finally:
-            if watcher is not None:
-                watcher.cancel()
             route = scope.get("route")
             path = getattr(route, "path", None) or "unmatched"
             method = scope.get("method", "")
