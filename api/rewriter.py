@@ -152,7 +152,10 @@ class Rewriter:
             metrics.REWRITES.labels(prepared.template.ref, prepared.model, "error").inc()
             raise
 
-    async def _complete(self, prepared: Prepared, started: float, repair: str | None = None, model: str | None = None) -> Completion:
+    async def _complete(self, prepared: Prepared, started: float, repair: tuple[str, str] | None = None,
+                        model: str | None = None) -> Completion:
+        """One completion through the gateway; with `repair` = (rejected rewrite, what was wrong),
+        the conversation goes on with the rejected rewrite and a message naming the problems."""
         def prompt_for(name: str) -> RenderedPrompt:
             prompt = self.render(prepared, name)
             if repair is None or prompt.form == "completion":
@@ -169,8 +172,8 @@ class Rewriter:
         )
 
     @staticmethod
-    def _repair_turns(prepared: Prepared, repair: str) -> list[dict[str, str]]:
-        rejected, problems = repair.split("\0", 1)
+    def _repair_turns(prepared: Prepared, repair: tuple[str, str]) -> list[dict[str, str]]:
+        rejected, problems = repair
         # The model saw masked placeholders; name them the way it saw them.
         for token, original in prepared.masked.originals.items():
             problems = problems.replace(original, token)
@@ -195,21 +198,23 @@ class Rewriter:
             return self._count(outcome)
 
         # One repair attempt, on the model that answered, naming exactly what went wrong.
-        first = verdict
         try:
             repaired = await self._complete(
-                prepared, started, repair=f"{completion.text.strip()}\0{verdict.describe()}", model=completion.model
+                prepared, started, repair=(completion.text.strip(), verdict.describe()), model=completion.model
             )
         except (UpstreamError, DeadlineExceeded, Overloaded):
             # The repair call itself failed: the first rewrite stays rejected, and the caller
             # still gets its fallback (or error) rather than losing the answer to a 5xx.
-            repaired = completion
-        fixed, invented = prepared.masked.unmask(repaired.text.strip())
-        second = guard.check(
-            request.draft, fixed, request.customer_message, invented_tokens=invented,
-            truncated=repaired.finish_reason == "length",
-        )
-        if repaired is not completion:
+            repaired = None
+        if repaired is None:
+            first, fixed, second = None, text, verdict  # nothing new to judge, nothing more spent
+        else:
+            first = verdict
+            fixed, invented = prepared.masked.unmask(repaired.text.strip())
+            second = guard.check(
+                request.draft, fixed, request.customer_message, invented_tokens=invented,
+                truncated=repaired.finish_reason == "length",
+            )
             repaired.fallback_from = repaired.fallback_from or completion.fallback_from
             outcome.usage.prompt_tokens += repaired.usage.prompt_tokens
             outcome.usage.completion_tokens += repaired.usage.completion_tokens
@@ -221,7 +226,8 @@ class Rewriter:
             outcome.text, outcome.verdict, outcome.status = fixed, second, "repaired"
             return self._count(outcome, first)
         if request.on_violation == "error":
-            self._count(Outcome(fixed, second, "rejected", repaired, outcome.usage, outcome.cost_usd, outcome.attempts), first)
+            self._count(Outcome(fixed, second, "rejected", outcome.completion, outcome.usage, outcome.cost_usd,
+                                outcome.attempts), first)
             raise RewriteRejected(
                 "the rewrite did not keep the draft's facts, even after a repair attempt: " + second.describe(),
                 violations=[v.as_dict() for v in second.violations],
