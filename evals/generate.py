@@ -14,6 +14,7 @@ from api.errors import RewriterError
 from api.rewriter import Rewriter
 from api.schemas import RewriteRequest
 from api.settings import Settings
+from api.templates import parse_version
 
 from .dataset import Case
 
@@ -107,7 +108,10 @@ class EndpointGenerator:
         if response.status_code != 200:
             raise CellFailed(f"template {ref}: HTTP {response.status_code}: {response.text[:200]}")
         versions = response.json()["versions"]
-        wanted = int(pinned.lower().removeprefix("v")) if pinned else versions[-1]["version"]
+        try:
+            wanted = parse_version(pinned) if pinned else versions[-1]["version"]
+        except ValueError as exc:
+            raise CellFailed(f"template {ref}: {exc}") from exc
         for version in versions:
             if version["version"] == wanted:
                 return version["ref"], version["sha256"]
