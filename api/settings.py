@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -23,7 +23,7 @@ def _split_commas(value: object) -> object:
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="REWRITER_", env_file=".env", extra="ignore", frozen=True
+        env_prefix="REWRITER_", env_file=".env", extra="ignore", frozen=True, populate_by_name=True
     )
 
     # --- model -----------------------------------------------------------------------------
@@ -62,18 +62,46 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     workers: int = Field(1, ge=1, le=64, description="uvicorn worker processes (each loads its own model)")
+    shutdown_grace_s: float = Field(
+        30.0, ge=0, description="on SIGTERM: how long in-flight requests may run before the process exits"
+    )
+
+    # --- access and limits -----------------------------------------------------------------
     api_keys: CommaList = Field(
         default_factory=list,
-        description="keys accepted in `Authorization: Bearer` or `X-API-Key`; empty disables auth",
+        description="`NAME:SHA256` entries (optionally `NAME:SHA256:RPM:CONCURRENT`), one per "
+        "integration; `python -m api new-key NAME` makes one. Empty disables auth",
     )
-    max_draft_chars: int = Field(8000, ge=1)
-    max_body_bytes: int = Field(1_000_000, ge=1024)
-    max_batch_items: int = Field(100, ge=1)
-    batch_concurrency: int = Field(8, ge=1)
+    rate_limit_rpm: int = Field(0, ge=0, description="requests per minute per key (0 = no limit)")
+    rate_limit_concurrent: int = Field(0, ge=0, description="requests in flight per key (0 = no limit)")
+    redis_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("REWRITER_REDIS_URL", "REDIS_URL"),
+        description="share rate limits across replicas through Redis (`REDIS_URL` works too)",
+    )
+    cors_origins: CommaList = Field(
+        default_factory=list, description="origins allowed by CORS (`*` for any); empty turns CORS off"
+    )
+    max_draft_chars: int = Field(8000, ge=1, description="longest draft or customer message, in characters")
+    max_body_bytes: int = Field(1_000_000, ge=1024, description="largest request body")
+    max_batch_items: int = Field(100, ge=1, description="most items in one batch")
+    batch_concurrency: int = Field(8, ge=1, description="batch items rewritten at once")
+    max_variables: int = Field(20, ge=0, le=50, description="most template variables in one request")
+    max_variable_chars: int = Field(500, ge=1, le=2000, description="longest template variable value")
+
+    # --- privacy and logs ------------------------------------------------------------------
+    mask_pii: bool = Field(
+        False, description="mask emails, phones, card numbers and IBANs before the model sees them "
+        "(a request's `mask_pii` overrides it)"
+    )
     log_level: str = "INFO"
+    log_format: Literal["json", "text"] = Field("json", description="one JSON object per line, or plain text")
+    log_content: bool = Field(
+        False, description="include draft and customer text in logs (off: never logged)"
+    )
 
     _split = field_validator(
-        "fallback_models", "allowed_models", "api_keys", "completion_models", mode="before"
+        "fallback_models", "allowed_models", "api_keys", "completion_models", "cors_origins", mode="before"
     )(
         classmethod(lambda cls, v: _split_commas(v))
     )
