@@ -34,7 +34,7 @@ def _serve(args: argparse.Namespace) -> int:
         "host": args.host or settings.host,
         "port": args.port or settings.port,
         "log_level": settings.log_level.lower(),
-        "timeout_graceful_shutdown": 30,
+        "timeout_graceful_shutdown": settings.shutdown_grace_s,
         "backlog": 4096,
     }
     if settings.workers > 1:

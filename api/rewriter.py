@@ -77,6 +77,7 @@ class Rewriter:
                     f"{name}: {len(value)} characters is over the limit of {self.settings.max_draft_chars}",
                     field=name,
                 )
+        self._check_variables(request.variables)
         model = request.model or self.settings.model
         if request.model and not self.settings.is_model_allowed(request.model):
             raise ModelNotAllowed(
@@ -101,6 +102,20 @@ class Rewriter:
             "top_p": defaults.top_p,
         }
         return Prepared(request, template, context, params, model, masked)
+
+    def _check_variables(self, variables: dict) -> None:
+        limit = self.settings.max_variables
+        if len(variables) > limit:
+            raise InvalidRequest(
+                f"variables: {len(variables)} variables is over the limit of {limit}", field="variables"
+            )
+        for name, value in variables.items():
+            if isinstance(value, str) and len(value) > self.settings.max_variable_chars:
+                raise InvalidRequest(
+                    f"variables.{name}: {len(value)} characters is over the limit of "
+                    f"{self.settings.max_variable_chars}",
+                    field=f"variables.{name}",
+                )
 
     def render(self, prepared: Prepared, model: str) -> RenderedPrompt:
         """The prompt for `model`: the completion form for base models when the template has one."""
