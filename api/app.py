@@ -7,10 +7,13 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
-from . import __version__, problems
+from . import __version__, logs, problems
+from .access import AccessMiddleware
 from .auth import KeyChecker
 from .middleware import RequestContextMiddleware
+from .ratelimit import RateLimiter
 from .rewriter import Rewriter
 from .routes import health, rewrites, templates
 from .settings import Settings, get_settings
@@ -21,6 +24,7 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings | None = None, rewriter: Rewriter | None = None) -> FastAPI:
     """Build the app. Templates load here, so a broken one stops start-up naming the file."""
     settings = settings or get_settings()
+    logs.quiet_libraries()
     rewriter = rewriter or Rewriter.from_settings(settings)
 
     local = rewriter.gateway.local if rewriter.gateway.uses_local_model() else None
@@ -33,6 +37,7 @@ def create_app(settings: Settings | None = None, rewriter: Rewriter | None = Non
         if local is not None:
             await local.load()
         yield
+        await limiter.close()
 
     app = FastAPI(
         title="Reply Rewriter",
@@ -42,7 +47,11 @@ def create_app(settings: Settings | None = None, rewriter: Rewriter | None = Non
     )
     app.state.settings = settings
     app.state.rewriter = rewriter
-    app.state.keys = KeyChecker(settings.api_keys)
+    keys = KeyChecker(settings.api_keys)  # a malformed entry stops start-up here, naming it
+    # A lease outlives the longest request (deadline, then the shutdown grace) and then expires.
+    limiter = RateLimiter(settings.redis_url, lease_ttl_s=settings.timeout_s * 2 + settings.shutdown_grace_s + 30)
+    app.state.keys = keys
+    app.state.limiter = limiter
     app.state.readiness_checks: Callable[[], dict[str, bool]] = (
         (lambda: {"local_model_loaded": local.loaded}) if local is not None else (lambda: {})
     )
@@ -50,5 +59,16 @@ def create_app(settings: Settings | None = None, rewriter: Rewriter | None = Non
     app.include_router(rewrites.router)
     app.include_router(templates.router)
     app.include_router(health.router)
+    # Starlette runs the last added outermost: CORS, then request context, then access.
+    app.add_middleware(AccessMiddleware, settings=settings, keys=keys, limiter=limiter)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["authorization", "x-api-key", "content-type", "x-request-id"],
+            expose_headers=["x-request-id", "retry-after"],
+            max_age=600,
+        )
     return app

@@ -20,20 +20,25 @@ def _serve(args: argparse.Namespace) -> int:
     from .app import create_app
     from .local_model import LocalModelError
 
+    from .auth import KeyConfigError
+    from .logs import configure
+
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log_config = configure(settings)
     try:
         app = create_app(settings)
     except TemplateLoadError as exc:
         print(f"cannot start: broken template: {exc}", file=sys.stderr)
         return 2
-    except LocalModelError as exc:
+    except (LocalModelError, KeyConfigError) as exc:
         print(f"cannot start: {exc}", file=sys.stderr)
         return 2
     common = {
         "host": args.host or settings.host,
         "port": args.port or settings.port,
         "log_level": settings.log_level.lower(),
+        "log_config": log_config,
+        "access_log": False,  # api.middleware writes one line per request, with its request id
         "timeout_graceful_shutdown": settings.shutdown_grace_s,
         "backlog": 4096,
     }
@@ -74,6 +79,26 @@ def _rewrite(args: argparse.Namespace) -> int:
     return 0
 
 
+def _new_key(args: argparse.Namespace) -> int:
+    """Make an API key: the key goes to the integration, the entry to REWRITER_API_KEYS."""
+    from .auth import KeyConfigError, entry_for, new_key, parse_entry
+
+    key = sys.stdin.readline().strip() if args.stdin else new_key()
+    if not key:
+        print("error: no key on stdin", file=sys.stderr)
+        return 2
+    entry = entry_for(args.name, key)
+    try:
+        parse_entry(entry)
+    except KeyConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not args.stdin:
+        print(f"key (give it to {args.name}; it is not stored anywhere): {key}")
+    print(f"REWRITER_API_KEYS entry: {entry}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["eval"]:
@@ -94,10 +119,15 @@ def main(argv: list[str] | None = None) -> int:
     rewrite.add_argument("--on-violation", choices=["fallback", "error", "allow"], default="fallback",
                          help="what to do when the rewrite loses or invents facts (default: fallback)")
     rewrite.add_argument("--json", action="store_true", help="print the whole result as JSON")
+    key = sub.add_parser("new-key", help="make an API key and its REWRITER_API_KEYS entry")
+    key.add_argument("name", help="the integration's name, shown in logs and metrics")
+    key.add_argument("--stdin", action="store_true", help="hash the key read from stdin instead of making one")
     sub.add_parser("eval", help="the eval harness: `python -m api eval run|compare ...` (see python -m evals -h)")
     args = parser.parse_args(argv)
     if args.command == "rewrite":
         return _rewrite(args)
+    if args.command == "new-key":
+        return _new_key(args)
     if args.command is None:
         args.host, args.port = None, None
     return _serve(args)

@@ -109,6 +109,29 @@ def retry_after_s(exc: BaseException | None) -> float | None:
         return None  # an HTTP date: rare from model APIs; fall back to our own backoff
 
 
+def error_kind(exc: BaseException) -> str:
+    """A small, fixed vocabulary of upstream failures for metrics and logs."""
+    if isinstance(exc, Overloaded) or _caused_by(exc, local_model.LocalModelBusy):
+        return "overloaded"
+    if isinstance(exc, (litellm.Timeout, asyncio.TimeoutError, DeadlineExceeded)):
+        return "timeout"
+    status = getattr(exc, "status_code", None)
+    if isinstance(status, int):
+        if status == 429:
+            return "rate_limited"
+        if status in (401, 403):
+            return "auth"
+        if status == 404:
+            return "not_found"
+        if status >= 500:
+            return "server_error"
+        if status >= 400:
+            return "bad_request"
+    if isinstance(exc, litellm.APIConnectionError):
+        return "connection"
+    return "other"
+
+
 def _reason(exc: BaseException) -> str:
     status = getattr(exc, "status_code", None)
     if isinstance(status, int):
@@ -257,6 +280,7 @@ class Gateway:
                     async with asyncio.timeout(remaining):
                         result = await attempt_fn(model, prompt, params, remaining)
                 except TimeoutError as exc:
+                    metrics.UPSTREAM_ERRORS.labels(model, "timeout").inc()
                     if time.monotonic() >= deadline:
                         metrics.UPSTREAM_LATENCY.labels(model, "deadline").observe(time.monotonic() - started)
                         raise DeadlineExceeded(f"no answer within {self.settings.timeout_s:g} s") from exc
@@ -265,6 +289,7 @@ class Gateway:
                     raise
                 except Exception as exc:
                     metrics.UPSTREAM_LATENCY.labels(model, "error").observe(time.monotonic() - started)
+                    metrics.UPSTREAM_ERRORS.labels(model, error_kind(exc)).inc()
                     if _caused_by(exc, local_model.LocalModelBusy):
                         raise Overloaded(f"{model}: {exc}", retry_after_s=2) from exc
                     raise exc

@@ -45,6 +45,24 @@ GUARD_OUTCOMES = Counter(
     ["status"], registry=REGISTRY,
 )
 GUARD_VIOLATIONS = Counter(
-    "rewriter_guard_violations_total", "Fact guard violations by kind (lost, added, altered, placeholder) and fact",
+    "rewriter_guard_violations_total", "Fact guard violations by kind (lost, added, altered, placeholder, incomplete, injection) and fact",
     ["kind", "fact"], registry=REGISTRY,
+)
+KEY_REQUESTS = Counter(
+    "rewriter_key_requests_total", "Requests to /v1 by API key name (`anonymous` without keys) and status",
+    ["key", "status"], registry=REGISTRY,
+)
+RATE_LIMITED = Counter(
+    "rewriter_rate_limited_total", "Requests rejected with 429 by key name and limit (rpm, concurrent)",
+    ["key", "limit"], registry=REGISTRY,
+)
+RATE_LIMIT_ERRORS = Counter(
+    "rewriter_rate_limit_errors_total", "Rate limiter failures (the request was let through) by backend",
+    ["backend"], registry=REGISTRY,
+)
+UPSTREAM_ERRORS = Counter(
+    "rewriter_upstream_errors_total",
+    "Failed model calls by model and kind (rate_limited, server_error, timeout, connection, "
+    "bad_request, auth, not_found, overloaded, other)",
+    ["model", "kind"], registry=REGISTRY,
 )

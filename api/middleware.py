@@ -17,6 +17,7 @@ from .problems import PROBLEM_JSON, BodyTooLarge, problem
 
 log = logging.getLogger(__name__)
 
+_QUIET_ROUTES = {"/healthz", "/readyz", "/metrics"}  # probes and scrapes: no access line
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:/+=-]{1,128}$")
 
 
@@ -91,7 +92,22 @@ class RequestContextMiddleware:
             await send({"type": "http.response.body", "body": body})
         finally:
             route = scope.get("route")
-            path = getattr(route, "path", None) or "unmatched"
+            status = status_holder[0]
+            path = getattr(route, "path", None) or (
+                "/v1/*" if status in (401, 429) and scope["path"].startswith("/v1") else "unmatched"
+            )  # rejected before routing: one label, whatever path was asked for
             method = scope.get("method", "")
-            metrics.HTTP_REQUESTS.labels(path, method, str(status_holder[0])).inc()
-            metrics.HTTP_LATENCY.labels(path, method).observe(time.perf_counter() - started)
+            elapsed = time.perf_counter() - started
+            metrics.HTTP_REQUESTS.labels(path, method, str(status)).inc()
+            metrics.HTTP_LATENCY.labels(path, method).observe(elapsed)
+            state = scope["state"]
+            key_name = state.get("key_name")
+            if key_name is not None:
+                metrics.KEY_REQUESTS.labels(key_name, str(status)).inc()
+            if path not in _QUIET_ROUTES:
+                # One access line per request: ids, names, statuses and timings; no content
+                # unless REWRITER_LOG_CONTENT put some in `state["log"]`.
+                log.info("request", extra={
+                    "request_id": request_id, "key": key_name, "method": method, "route": path,
+                    "status": status, "latency_ms": round(elapsed * 1000, 1), **state.get("log", {}),
+                })

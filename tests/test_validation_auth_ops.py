@@ -75,7 +75,9 @@ async def test_auth_off_by_default(client, upstream):
 
 async def test_auth_on_requires_a_valid_key(client_for, upstream):
     upstream.post(CHAT_URL).mock(return_value=chat_reply("x"))
-    client = client_for(api_keys="key-one,key-two")
+    from api.auth import entry_for
+
+    client = client_for(api_keys=f"{entry_for('one', 'key-one')},{entry_for('two', 'key-two')}")
     missing = await client.post("/v1/rewrites", json={"draft": "ok"})
     assert missing.status_code == 401 and missing.headers["content-type"] == PROBLEM
     assert "www-authenticate" in missing.headers

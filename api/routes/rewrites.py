@@ -33,11 +33,27 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         401: "API key missing or wrong",
         413: "Request body too large",
         422: "Invalid input (the detail names the field)",
+        429: "Over the key's rate limit; retry after the Retry-After header",
         502: "The model provider failed after retries and fallbacks",
         503: "Overloaded; retry after the Retry-After header",
         504: "The deadline passed",
     }.items()
 }
+
+
+def _log_result(request: Request, body: RewriteRequest, result: RewriteResult) -> None:
+    """What the access log line says about a rewrite (api/middleware.py writes it)."""
+    fields: dict[str, Any] = {
+        "template": f"{result.template.name}@{result.template.version}",
+        "model": result.model,
+        "guard": result.guard.status,
+        "attempts": result.attempts,
+        "retries": max(0, result.attempts - 1),
+        "fallback_from": result.fallback_from,
+    }
+    if request.app.state.settings.log_content:
+        fields.update(draft=body.draft, customer_message=body.customer_message, rewrite=result.rewrite)
+    request.state.log = fields
 
 
 async def get_rewriter(request: Request) -> Rewriter:
@@ -62,22 +78,29 @@ RewriterDep = Annotated[Rewriter, Depends(get_rewriter)]
 async def create_rewrite(body: RewriteRequest, rewriter: RewriterDep, request: Request):
     """Rewrite one draft with empathy."""
     if not body.stream:
-        return await rewriter.rewrite(body)
+        result = await rewriter.rewrite(body)
+        _log_result(request, body, result)
+        return result
     events = await rewriter.stream(body)
     # Pull the first item before answering, so failures before any text get a real status code.
     first = await anext(events, None)
     if first is None:
         raise UpstreamError("the model stream ended before it said anything")
-    return EventSourceResponse(_sse(first, events, request_id_of(request)), ping=15)
+    return EventSourceResponse(
+        _sse(first, events, request_id_of(request), lambda result: _log_result(request, body, result)),
+        ping=15,
+    )
 
 
-async def _sse(first, events: AsyncIterator[Delta | RewriteResult], request_id: str | None):
+async def _sse(first, events: AsyncIterator[Delta | RewriteResult], request_id: str | None, on_result=None):
     item = first
     try:
         while True:
             if isinstance(item, Delta):
                 yield ServerSentEvent(data=json.dumps({"text": item.text}), event="delta")
             else:
+                if on_result is not None:
+                    on_result(item)
                 yield ServerSentEvent(data=item.model_dump_json(), event="result")
                 return
             item = await anext(events)
@@ -127,6 +150,11 @@ async def create_rewrites_batch(body: BatchRequest, rewriter: RewriterDep, reque
                 return problem(500, "Internal error", "unexpected error", request_id, index=index)
 
     results = await asyncio.gather(*(one(i, raw) for i, raw in enumerate(body.items)))
+    guard_counts: dict[str, int] = {}
+    for item in results:
+        status = item["guard"]["status"] if "guard" in item else f"problem_{item['status']}"
+        guard_counts[status] = guard_counts.get(status, 0) + 1
+    request.state.log = {"items": len(results), "outcomes": guard_counts}
     return {"results": results}
 
 
@@ -156,5 +184,7 @@ async def simple_rewrite(
     if not draft.strip():
         raise InvalidRequest("draft: must not be empty or whitespace only", field="draft")
     variables = {"tone": tone} if tone else {}
-    result = await rewriter.rewrite(RewriteRequest(draft=draft, template=template, variables=variables))
+    body = RewriteRequest(draft=draft, template=template, variables=variables)
+    result = await rewriter.rewrite(body)
+    _log_result(request, body, result)
     return PlainTextResponse(result.rewrite + "\n")
