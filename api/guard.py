@@ -1,12 +1,16 @@
 """The fact guard: a rewrite must say the same things as the draft.
 
 - `mask(text)` swaps helpdesk placeholders for opaque tokens the model copies verbatim, and
-  `Masked.unmask(output)` puts them back (and reports tokens the model invented).
+  `Masked.unmask(output)` puts them back (and reports tokens the model invented). With
+  `pii=True` emails, phone numbers, card numbers and IBANs (`api.pii`) get tokens of the same
+  shape, so the guard treats them exactly like placeholders.
 - `check(draft, rewrite, customer_message)` compares the protected facts (`api.facts`) of the
   draft with those of the rewrite: every draft fact must survive (normalised), and the rewrite
   may add none that neither the draft nor the customer's message had. Lost + added facts of the
   same kind are reported as one "altered" violation. Negation flips on the draft's key statements
-  and new commitments (refunds, discounts, guarantees...) are warnings.
+  and new commitments (refunds, discounts, guarantees...) are warnings. The output check
+  (`api.output_check`) adds an `injection` violation for leaked instructions, markup and chat
+  role markers that the draft does not have.
 - `word_diff(a, b)` is the word-level diff returned to callers.
 """
 
@@ -16,10 +20,13 @@ import difflib
 from decimal import Decimal
 from functools import lru_cache
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 from . import facts as factlib
+from . import output_check
+from . import pii as piilib
 from .facts import Fact
 
 # --- placeholder masking ---------------------------------------------------------------------
@@ -30,8 +37,45 @@ _PLACEHOLDER = factlib.PLACEHOLDER_RE
 @dataclass(frozen=True)
 class Masked:
     text: str
-    originals: dict[str, str]  # token -> placeholder as written
+    originals: dict[str, str]  # token -> placeholder (or personal data) as written
     prefix: str
+    customer_message: str | None = None  # masked with the same tokens when PII is masked
+    pii_tokens: dict[str, str] | None = None  # token -> kind of personal data; None: PII not masked
+    # Facts the guard may name that hold part of a masked value ("23 45 67 89" of a phone
+    # number) -> its token, so `hide` leaves nothing of it in a repair prompt.
+    parts: dict[str, str] = field(default_factory=dict)
+
+    def hide(self, text: str) -> str:
+        """`text` (a rejected rewrite, the guard's description of it) with every masked value, or
+        a quoted fact that is part of one, replaced by its token: what the model may see."""
+        for part, token in self.parts.items():
+            text = text.replace(repr(part), repr(token))
+        for token, original in sorted(self.originals.items(), key=lambda item: -len(item[1])):
+            text = text.replace(original, token)
+        return text
+
+    @property
+    def pii(self) -> dict[str, int] | None:
+        """Distinct values masked, by kind (email, phone, card, iban); None when PII was not masked."""
+        if self.pii_tokens is None:
+            return None
+        counts: dict[str, int] = {}
+        for kind in self.pii_tokens.values():
+            counts[kind] = counts.get(kind, 0) + 1
+        return counts
+
+    def missing(self, output: str, verdict: "Verdict") -> list["Violation"]:
+        """Violations for the draft's personal data whose token the model's `output` (still
+        masked) dropped, unless `verdict` already names it as lost: to the fact comparison the same
+        phone number written in two formats is one fact, here it is two tokens."""
+        violations = []
+        for token, kind in (self.pii_tokens or {}).items():
+            value = self.originals[token]
+            if token in self.text and token not in output and not any(
+                value in fact.text or self.parts.get(fact.text) == token for fact in verdict.lost
+            ):
+                violations.append(Violation("lost", kind, value, f"{kind} {value!r} is missing"))
+        return violations
 
     def unmask(self, output: str) -> tuple[str, list[str]]:
         """Restore placeholders; return the text and any tokens the model made up."""
@@ -49,29 +93,60 @@ class Masked:
         return re.sub(rf"\{{\{{{re.escape(self.prefix)}\d+\}}\}}", restore, output), invented
 
 
-def mask(text: str) -> Masked:
+def mask(text: str, *, pii: bool = False, customer_message: str | None = None) -> Masked:
     """Replace each placeholder with `{{PHn}}` (the prefix grows until the text cannot contain it,
-    so unmasking is exact for any input)."""
+    so unmasking is exact for any input). With `pii`, personal data (`api.pii.find`) in `text`
+    and in `customer_message` becomes `{{PHn}}` tokens too, one token per value across both, and
+    `Masked.pii` counts them by kind; without, `customer_message` is kept as given."""
+    texts = (text, customer_message or "") if pii else (text,)
     prefix = "PH"
-    while prefix in text:
+    while any(prefix in t for t in texts):
         prefix += "X"
     originals: dict[str, str] = {}
     by_value: dict[str, str] = {}
+    kinds: dict[str, str] = {}
 
-    def swap(match: re.Match[str]) -> str:
-        value = match.group(0)
+    def token(value: str, kind: str | None) -> str:
         if value not in by_value:
-            token = f"{{{{{prefix}{len(by_value) + 1}}}}}"
-            by_value[value] = token
-            originals[token] = value
+            by_value[value] = f"{{{{{prefix}{len(by_value) + 1}}}}}"
+            originals[by_value[value]] = value
+            if kind is not None:
+                kinds[by_value[value]] = kind
         return by_value[value]
 
-    return Masked(_PLACEHOLDER.sub(swap, text), originals, prefix)
+    def swap(source: str, placeholders: bool) -> tuple[str, list[piilib.Found]]:
+        spans = [(m.start(), m.end(), None) for m in _PLACEHOLDER.finditer(source)] if placeholders else []
+        found = piilib.find(source, skip=[(a, b) for a, b, _ in spans]) if pii else []
+        out, last = [], 0
+        for start, end, kind in sorted([*spans, *((f.start, f.end, f.kind) for f in found)]):
+            out += [source[last:start], token(source[start:end], kind)]
+            last = end
+        return "".join(out) + source[last:], found
+
+    masked_text, found = swap(text, placeholders=True)
+    if not pii:
+        return Masked(masked_text, originals, prefix, customer_message)
+    masked_customer = swap(customer_message, placeholders=False)[0] if customer_message else customer_message
+    return Masked(masked_text, originals, prefix, masked_customer, kinds, _parts(text, found, by_value))
+
+
+def _parts(text: str, found: list[piilib.Found], tokens: dict[str, str]) -> dict[str, str]:
+    """The draft's facts that overlap masked personal data without being all of it (the guard
+    may name them in a repair prompt) -> the token; facts also found elsewhere are left alone."""
+    inside: dict[str, str] = {}
+    outside: set[str] = set()
+    for fact in factlib.extract(text) if found else []:
+        hit = next((f for f in found if fact.start < f.end and f.start < fact.end), None)
+        if hit is None:
+            outside.add(fact.text)
+        elif fact.text != hit.value:
+            inside[fact.text] = tokens[hit.value]
+    return {part: token for part, token in inside.items() if part not in outside}
 
 
 # --- verdict ---------------------------------------------------------------------------------
 
-ViolationKind = Literal["lost", "added", "altered", "placeholder", "incomplete"]
+ViolationKind = Literal["lost", "added", "altered", "placeholder", "incomplete", "injection"]
 
 
 @dataclass(frozen=True)
@@ -137,9 +212,11 @@ def check(
     *,
     invented_tokens: list[str] | None = None,
     truncated: bool = False,
+    instructions: Sequence[str] = (),
 ) -> Verdict:
     """Compare the rewrite's facts with the draft's. `truncated` says the model stopped at its
-    token limit: the end of the reply, and whatever it held, is missing."""
+    token limit: the end of the reply, and whatever it held, is missing. `instructions` are the
+    template's own instructions, which the rewrite must not repeat (`api.output_check`)."""
     draft_facts = factlib.extract(draft)
     rewrite_facts = factlib.extract(rewrite)
     known = draft_facts + factlib.extract(customer_message or "")
@@ -194,6 +271,8 @@ def check(
         verdict.violations.append(
             Violation("placeholder", "placeholder", token, f"placeholder token {token!r} was made up")
         )
+    for finding in output_check.findings(draft, rewrite, customer_message, instructions=instructions):
+        verdict.violations.append(Violation("injection", finding.kind, finding.value, finding.detail))
     verdict.warnings = _negation_flips(draft, rewrite) + _new_commitments(draft, rewrite)
     return verdict
 

@@ -2,7 +2,8 @@
 
 It resolves the template, masks the draft's placeholders, renders the prompt (chat messages, or
 the completion form for base models), asks the gateway for a completion, unmasks it and runs the
-fact guard. A rewrite that lost or invented facts gets one repair attempt; if that fails too the
+fact guard (with its output check). A rewrite that lost or invented facts, or that leaks the
+template's instructions or carries markup, gets one repair attempt; if that fails too the
 caller's `on_violation` decides: the original draft (fallback), an error, or the rewrite as is
 (allow). No web imports here.
 """
@@ -89,12 +90,11 @@ class Rewriter:
             request.template or self.settings.default_template, request.template_version
         )
         variables = template.resolve_variables(request.variables)
-        masked = guard.mask(request.draft.strip())
-        context = {
-            **variables,
-            "draft": masked.text,
-            "customer_message": (request.customer_message or "").strip(),
-        }
+        pii = self.settings.mask_pii if request.mask_pii is None else request.mask_pii
+        masked = guard.mask(
+            request.draft.strip(), pii=pii, customer_message=(request.customer_message or "").strip()
+        )
+        context = {**variables, "draft": masked.text, "customer_message": masked.customer_message}
         defaults = template.spec.parameters
         params = {
             "temperature": request.temperature if request.temperature is not None else defaults.temperature,
@@ -123,6 +123,18 @@ class Rewriter:
         if template.has_completion_form and self.settings.uses_completion_form(model):
             return template.render(prepared.context, form="completion")
         return template.render(prepared.context, form="chat")
+
+    @staticmethod
+    def instructions(prepared: Prepared) -> tuple[str, ...]:
+        """The template's own instructions, which no rewrite may repeat (the guard's output check):
+        its system messages, the opening paragraph of its completion form, the repair message."""
+        template = prepared.template
+        chat = template.render(prepared.context, form="chat").messages
+        texts = [message["content"] for message in chat if message["role"] == "system"]
+        if template.has_completion_form:
+            prompt = template.render(prepared.context, form="completion").messages[0]["content"]
+            texts.append(prompt.split("\n\n", 1)[0])
+        return (*texts, REPAIR_INSTRUCTION)
 
     # --- rewriting -------------------------------------------------------------------------
 
@@ -189,21 +201,20 @@ class Rewriter:
     @staticmethod
     def _repair_turns(prepared: Prepared, repair: tuple[str, str]) -> list[dict[str, str]]:
         rejected, problems = repair
-        # The model saw masked placeholders; name them the way it saw them.
-        for token, original in prepared.masked.originals.items():
-            problems = problems.replace(original, token)
-            rejected = rejected.replace(original, token)
+        # The model saw masked placeholders (and personal data); name them the way it saw them.
         return [
-            {"role": "assistant", "content": rejected},
-            {"role": "user", "content": REPAIR_INSTRUCTION.format(problems=problems)},
+            {"role": "assistant", "content": prepared.masked.hide(rejected)},
+            {"role": "user", "content": REPAIR_INSTRUCTION.format(problems=prepared.masked.hide(problems))},
         ]
 
     async def _judge(self, prepared: Prepared, completion: Completion, text: str, invented: list[str], started: float) -> Outcome:
         request = prepared.request
+        hidden = self.instructions(prepared)
         verdict = guard.check(
             request.draft, text, request.customer_message, invented_tokens=invented,
-            truncated=completion.finish_reason == "length",
+            truncated=completion.finish_reason == "length", instructions=hidden,
         )
+        verdict.violations += prepared.masked.missing(completion.text, verdict)
         usage = Usage(completion.usage.prompt_tokens, completion.usage.completion_tokens)
         outcome = Outcome(text, verdict, "passed", completion, usage, completion.cost_usd, completion.attempts)
         if verdict.ok:
@@ -228,8 +239,9 @@ class Rewriter:
             fixed, invented = prepared.masked.unmask(repaired.text.strip())
             second = guard.check(
                 request.draft, fixed, request.customer_message, invented_tokens=invented,
-                truncated=repaired.finish_reason == "length",
+                truncated=repaired.finish_reason == "length", instructions=hidden,
             )
+            second.violations += prepared.masked.missing(repaired.text, second)
             repaired.fallback_from = repaired.fallback_from or completion.fallback_from
             outcome.usage.prompt_tokens += repaired.usage.prompt_tokens
             outcome.usage.completion_tokens += repaired.usage.completion_tokens
@@ -282,4 +294,5 @@ class Rewriter:
                 rejected_rewrite=outcome.rejected,
             ),
             diff=guard.word_diff(prepared.request.draft, outcome.text),
+            pii_masked=prepared.masked.pii,
         )

@@ -14,7 +14,10 @@ class RewriteRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    draft: str = Field(description="the agent's draft reply (untrusted text)")
+    draft: str = Field(
+        description="the agent's draft reply (untrusted text)",
+        json_schema_extra={"minLength": 1, "pattern": r"\S"},  # declared; the validator below enforces it
+    )
     customer_message: str | None = Field(None, description="the customer's message, if any (untrusted text)")
     template: str | None = Field(None, description="template name or name@version; default: empathetic, latest")
     template_version: int | str | None = Field(None, description="pin a version (2 or v2)")
@@ -27,6 +30,11 @@ class RewriteRequest(BaseModel):
         "fallback",
         description="when the rewrite loses or invents facts even after one repair: answer the "
         "draft unchanged (fallback), a 422 problem (error), or the rewrite as is (allow)",
+    )
+    mask_pii: bool | None = Field(
+        None,
+        description="mask emails, phone numbers, card numbers and IBANs in the draft and the "
+        "customer message before the model sees them (restored after); null: the service's setting",
     )
 
     @field_validator("draft")
@@ -64,8 +72,11 @@ class FactOut(BaseModel):
 
 
 class ViolationOut(BaseModel):
-    kind: Literal["lost", "added", "altered", "placeholder", "incomplete"]
-    fact: str = Field(description="the kind of fact: money, date, id, placeholder, url...")
+    kind: Literal["lost", "added", "altered", "placeholder", "incomplete", "injection"]
+    fact: str = Field(
+        description="the kind of fact: money, date, id, placeholder, url...; for `injection`, what "
+        "the output check found: instructions, markup or role_marker"
+    )
     value: str
     detail: str
 
@@ -108,6 +119,11 @@ class RewriteResult(BaseModel):
     fallback_from: str | None = Field(None, description="the model that failed when a fallback answered")
     guard: GuardOut
     diff: list[DiffOp] = Field(description="word-level diff from the draft to the rewrite")
+    pii_masked: dict[str, int] | None = Field(
+        None,
+        description="with PII masking on: how many distinct values of each kind (email, phone, "
+        "card, iban) the model saw as tokens; null when masking was off",
+    )
 
 
 class Delta(BaseModel):
@@ -131,7 +147,10 @@ class Problem(BaseModel):
 class BatchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    items: list[Any] = Field(description="rewrite requests (each validated on its own)")
+    items: list[Any] = Field(
+        description="rewrite requests (each validated on its own)",
+        json_schema_extra={"minItems": 1},  # declared; the route enforces it (and the settings' maximum)
+    )
 
 
 class BatchResult(BaseModel):

@@ -37,10 +37,15 @@ def untrusted(text: str, label: str) -> str:
     return f"<{tag}>\n{text}\n</{tag}>"
 
 
+# Every line break, not only "\n": a lone "\r", U+2028 or NEL starts a new line for many readers.
+_LINE_BREAK = re.compile(r"\s*[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]\s*")
+
+
 def oneline(text: str) -> str:
-    """Untrusted text for a one-line slot of a few-shot completion prompt: newlines and the
-    example separator are flattened, so the text cannot forge an example or a new turn."""
-    return re.sub(r"\s*\n\s*", " ", text).replace("###", "#")
+    """Untrusted text for a one-line slot of a few-shot completion prompt: line breaks and the
+    example separator are flattened, so the text cannot forge an example or a new turn. Any run of
+    three or more '#' becomes one ('#####' would otherwise leave '###' behind)."""
+    return re.sub(r"#{3,}", "#", _LINE_BREAK.sub(" ", text))
 
 
 def parse_version(value: str | int) -> int:

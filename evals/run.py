@@ -23,10 +23,11 @@ from .judge import Judge
 from .scoring import Embedder, score_cell
 
 # The code whose behaviour is part of a cached generation: a change here invalidates the cache.
-_CORE_FILES = ("guard.py", "facts.py", "rewriter.py", "gateway.py", "templates.py", "local_model.py",
-               "schemas.py", "settings.py")
+_CORE_FILES = ("guard.py", "facts.py", "pii.py", "output_check.py", "rewriter.py", "gateway.py", "templates.py",
+               "local_model.py", "schemas.py", "settings.py")
 # Settings that change what a model answers (where it is served, how it is prompted).
-_OUTPUT_SETTINGS = ("model", "model_api_base", "completion_models", "local_model_path", "local_model_ctx")
+_OUTPUT_SETTINGS = ("model", "model_api_base", "completion_models", "local_model_path", "local_model_ctx",
+                    "mask_pii")
 
 
 def core_version(settings: Settings) -> str:

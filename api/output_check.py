@@ -1,0 +1,185 @@
+"""The output check: what a rewrite must never contain, even when it keeps every fact.
+
+A model that obeys an injection hidden in the draft or the customer's message can keep every
+fact of the draft and still answer something no caller should send on:
+
+- `instructions`: a verbatim run of the template's own instructions (a leaked prompt), at least
+  `LEAK_WORDS` words long. Quoted phrasings in the instructions ("I understand how frustrating
+  this is") are wording the model is asked to use, so they never count.
+- `markup`: HTML elements (`<script>`, `<iframe>`, `<img>`, `<a>`...), comments, event-handler
+  attributes (`onerror=`), `javascript:`/`vbscript:`/`data:text/html` URLs (also when written
+  with HTML entities), and markdown images (`![](...)`, fetched wherever markdown is rendered).
+- `role_marker`: chat-format markers another model or template would read as a new turn
+  (`<|im_start|>`, `[INST]`, `<<SYS>>`, `<start_of_turn>`, our own `<draft-...>` delimiters) and
+  `System:`/`Assistant:`/`### Instruction:` headers at the start of a line.
+
+Only what the draft does not already have is reported: a draft that shows an HTML snippet or
+starts a line with "User:" may be rewritten with it. Instruction runs that the draft or the
+customer's message contain are not leaks either. `api.guard.check` reports each finding as an
+`injection` violation, so the usual repair, then fallback, path handles it.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable, Literal
+
+LEAK_WORDS = 8  # a shared run this long is a leak; faithful rewrites in our corpora share at most 4
+
+FindingKind = Literal["instructions", "markup", "role_marker"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: FindingKind
+    value: str  # what was found, as written (shortened)
+    detail: str
+
+
+# --- markup and role markers -----------------------------------------------------------------
+
+_HTML_ELEMENTS = frozenset(
+    "a abbr address applet area article aside audio b base basefont bdi bdo bgsound blink blockquote "
+    "body br button canvas caption center cite code col colgroup data datalist dd del details dfn "
+    "dialog dir div dl dt em embed fieldset figcaption figure font footer form frame frameset h1 h2 "
+    "h3 h4 h5 h6 head header hgroup hr html i iframe image img input ins isindex kbd keygen label "
+    "legend li link listing main map mark marquee math menu meta meter nav noembed noframes "
+    "noscript object ol optgroup option output p param picture plaintext portal pre progress q rp "
+    "rt ruby s samp script search section select slot small source span strike strong style sub "
+    "summary sup svg table tbody td template textarea tfoot th thead time title tr track tt u ul "
+    "var video wbr xmp".split()
+)
+_TAG = re.compile(r"</?([a-z][a-z0-9]*)(?![\w-])", re.I)  # as browsers read tags: no space after "<"
+_COMMENT = re.compile(r"<!--|<!\[cdata\[|<!doctype", re.I)
+_MD_IMAGE = re.compile(r"!\[[^\]\n]*\]\s*\(")  # loaded (and so fetched) wherever markdown is rendered
+_HANDLER = re.compile(r"<[^<>]*?[\s/\"'](on[a-z]{3,})\s*=", re.I)
+# A script URL: the scheme right before code (no space after the colon), or in a link or
+# attribute position (`href="javascript: ...`, `](javascript:...)`). Prose such as "enable
+# JavaScript: Settings > Privacy" is neither.
+_SCHEME = re.compile(
+    r"(?:(?<![a-z0-9])((?:java|vb|live)\s*script)\s*:(?=[^\s])"
+    r"|[=(<\"'`]\s*[\"'`]?\s*((?:java|vb|live)\s*script)\s*:)",
+    re.I,
+)
+_DATA_URL = re.compile(
+    r"data:\s*(text/html|image/svg\+xml|(?:text|application)/(?:x-)?(?:java|ecma)script)", re.I
+)
+_ROLE_TOKENS = re.compile(
+    r"<\|\s*[a-z_]{2,30}\s*\|>|\[/?\s*inst\s*\]|<</?\s*sys\s*>>|</?\s*(?:start|end)_of_turn\s*>"
+    r"|</?(?:draft|customer|name|reply)-[0-9a-f]{12}>",
+    re.I,
+)
+_HEADER = re.compile(
+    r"^[ \t>*_#-]*(system|assistant|user|human|developer|instructions?|response)[*_ \t]*:"
+    r"|^[ \t]*#{2,}[ \t]*(system|instructions?|response|input)\b",
+    re.I | re.M,
+)
+_INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
+
+
+def _views(text: str) -> tuple[str, ...]:
+    """The text as written and as a browser would read it (entities decoded, invisibles gone)."""
+    decoded = _INVISIBLE.sub("", html.unescape(text))
+    return (text,) if decoded == text else (text, decoded)
+
+
+def _markers(text: str) -> dict[tuple[FindingKind, str], str]:
+    """(kind, normalised key) -> the first match as written, for every marker in `text`."""
+    found: dict[tuple[FindingKind, str], str] = {}
+    for view in _views(text):
+        for match in _TAG.finditer(view):
+            if match.group(1).lower() in _HTML_ELEMENTS:
+                found.setdefault(("markup", "tag:" + match.group(1).lower()), match.group(0))
+        for match in _COMMENT.finditer(view):
+            found.setdefault(("markup", match.group(0).lower()), match.group(0))
+        for match in _MD_IMAGE.finditer(view):
+            found.setdefault(("markup", "markdown-image"), match.group(0))
+        for match in _HANDLER.finditer(view):
+            found.setdefault(("markup", "handler:" + match.group(1).lower()), match.group(1) + "=")
+        for match in _SCHEME.finditer(view):
+            scheme = re.sub(r"\s+", "", match.group(1) or match.group(2)).lower()
+            found.setdefault(("markup", "scheme:" + scheme), scheme + ":")
+        for match in _DATA_URL.finditer(view):
+            found.setdefault(("markup", "data:" + match.group(1).lower()), match.group(0))
+        for match in _ROLE_TOKENS.finditer(view):
+            key = re.sub(r"-[0-9a-f]{12}>$", ">", re.sub(r"\s+", "", match.group(0).lower()))
+            found.setdefault(("role_marker", key), match.group(0))
+        for match in _HEADER.finditer(view):
+            found.setdefault(("role_marker", "header:" + (match.group(1) or match.group(2)).lower()),
+                             match.group(0).strip())
+    return found
+
+
+# --- leaked instructions ---------------------------------------------------------------------
+
+_WORDS = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_QUOTED = re.compile(r"\"[^\"]{0,300}\"|“[^”]{0,300}”")
+
+
+def _words(text: str) -> list[str]:
+    return _WORDS.findall(text.lower().replace("’", "'"))
+
+
+def _shingles(words: list[str], n: int = LEAK_WORDS) -> set[tuple[str, ...]]:
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+@lru_cache(maxsize=256)
+def _instruction_shingles(text: str) -> frozenset[tuple[str, ...]]:
+    """Every run of LEAK_WORDS words of the instructions, never across a quoted example."""
+    runs: set[tuple[str, ...]] = set()
+    for segment in _QUOTED.split(text):
+        runs |= _shingles(_words(segment))
+    return frozenset(runs)
+
+
+def _leak(rewrite: str, instructions: Iterable[str], allowed: str) -> str | None:
+    """The longest run of the rewrite's words that repeats the instructions (and is not in
+    `allowed`), or None."""
+    hidden: set[tuple[str, ...]] = set().union(*(_instruction_shingles(text) for text in instructions))
+    if not hidden:
+        return None
+    words = _words(rewrite)
+    hits = [i for i in range(len(words) - LEAK_WORDS + 1) if tuple(words[i : i + LEAK_WORDS]) in hidden]
+    if hits:
+        own = _shingles(_words(allowed))
+        hits = [i for i in hits if tuple(words[i : i + LEAK_WORDS]) not in own]
+    if not hits:
+        return None
+    spans: list[list[int]] = []  # [start, end) in words; overlapping runs merged
+    for i in hits:
+        if spans and i <= spans[-1][1] - LEAK_WORDS + 1:
+            spans[-1][1] = i + LEAK_WORDS
+        else:
+            spans.append([i, i + LEAK_WORDS])
+    start, end = max(spans, key=lambda span: span[1] - span[0])
+    return " ".join(words[start:end])
+
+
+# --- the check -------------------------------------------------------------------------------
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def findings(
+    draft: str, rewrite: str, customer_message: str | None = None, *, instructions: Iterable[str] = ()
+) -> list[Finding]:
+    """What the rewrite has and must not: leaked instructions, markup, role markers (see the
+    module docstring). Nothing the draft already has is reported."""
+    found: list[Finding] = []
+    leaked = _leak(rewrite, instructions, f"{draft}\n{customer_message or ''}")
+    if leaked is not None:
+        found.append(Finding("instructions", _short(leaked),
+                             f"the rewrite repeats the template's instructions ({_short(leaked)!r})"))
+    allowed = _markers(draft)
+    for (kind, key), written in _markers(rewrite).items():
+        if (kind, key) in allowed:
+            continue
+        what = "markup" if kind == "markup" else "a chat role marker"
+        detail = f"the rewrite contains {what} the draft does not have ({_short(written)!r})"
+        found.append(Finding(kind, _short(written), detail))
+    return found

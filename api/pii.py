@@ -1,0 +1,142 @@
+"""Personal data in free text: emails, phone numbers, payment card numbers and IBANs.
+
+`find(text)` returns the spans `guard.mask(..., pii=True)` swaps for tokens before a model sees
+the text. It is tuned to mask what is clearly personal and leave the facts of a support reply
+alone (order and tracking numbers, amounts, dates): a card number must pass the Luhn check and
+an IBAN the ISO 13616 mod-97 check, and a phone number must look like one (an international
+`+` or `00` prefix, an area code in brackets, a national number with a leading 0, or
+`555-123-4567`), not any run of digits. Values are never logged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["email", "iban", "card", "phone"]
+
+
+@dataclass(frozen=True)
+class Found:
+    kind: Kind
+    start: int
+    end: int
+    value: str
+
+
+# The guard's own email pattern (api.facts), so a masked email is exactly one email fact.
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+
+# Two letters, two check digits, then the account: compact, or in groups of four.
+_IBAN = re.compile(
+    r"(?<![\w-])[A-Z]{2}\d{2}(?:[A-Z0-9]{11,30}|(?: [A-Z0-9]{1,4}){3,8})(?![\w-])", re.I
+)
+# Groups of digits with single spaces or dashes between them; `_card` picks the card number out.
+_CARD = re.compile(r"(?<![\w#+.,/-])\d+(?:[ -]\d+)*(?![\w])")
+_NOT_AFTER = r"(?![\w/:]|[.,-]\d)"  # a phone does not run into a word, a time or a decimal
+_PHONE = re.compile(
+    "|".join(
+        f"(?:{pattern}){_NOT_AFTER}"
+        for pattern in (
+            # +44 20 7946 0958, +1 (800) 555-0199, +33 1 23 45 67 89, +49 30 1234567
+            # (only the first group may follow without a separator: no ambiguous backtracking)
+            r"(?<![\w+])\+\d{1,3}(?:[ .-]?\(\d{1,5}\))?[ .-]?\d+(?:[ .-]\d+){0,6}",
+            # 0044 20 7946 0958, 020 7946 0958, 030 1234567, 01 23 45 67 89, 06-12345678
+            r"(?<![\w#/.,+-])0\d{1,4}(?:[ .-]\d{2,8}){1,5}",
+            # (555) 123-4567, (020) 7946 0958
+            r"(?<![\w#/+-])\(\d{2,5}\)[ .-]?\d{3,4}[ .-]?\d{3,4}",
+            # 555-123-4567, 555.123.4567, 555 123 4567
+            r"(?<![\w#/.,+-])\d{3}(?P<sep>[ .-])\d{3}(?P=sep)\d{4}",
+        )
+    )
+)
+_DIGIT_COUNT = {"+": (8, 15), "0": (9, 15), "(": (9, 12)}  # by the first character; else exactly 10
+
+
+def luhn_ok(digits: str) -> bool:
+    """The Luhn checksum of a string of digits (the last one is the check digit)."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        n = int(ch)
+        if i % 2:
+            n = n * 2 - 9 if n > 4 else n * 2
+        total += n
+    return total % 10 == 0
+
+
+def iban_ok(iban: str) -> bool:
+    """ISO 13616: 15-34 letters and digits whose mod-97 value, country and check digits moved to
+    the end and letters counted as 10-35, is 1."""
+    compact = iban.replace(" ", "").upper()
+    if not (15 <= len(compact) <= 34 and compact[:2].isalpha() and compact[2:4].isdigit() and compact.isalnum()):
+        return False
+    return int("".join(str(int(ch, 36)) for ch in compact[4:] + compact[:4])) % 97 == 1
+
+
+def _iban(match: re.Match[str]) -> list[tuple[int, int]]:
+    """Valid IBANs the match starts with, longest first (its last groups may be words that
+    follow the IBAN)."""
+    text, start = match.group(0), match.start()
+    cuts = [len(text)] + [i for i in range(len(text) - 1, 4, -1) if text[i] == " "]
+    return [(start, start + cut) for cut in cuts if iban_ok(text[:cut])]
+
+
+def _card(match: re.Match[str]) -> list[tuple[int, int]]:
+    """Runs of the match's digit groups shaped like a card number (a first group of 4+ digits,
+    inner groups of 3+) with 13 to 19 digits that pass the Luhn check, those ending in a group of
+    3+ digits first, then the longest, so numbers written next to a card ("2 x 4111 1111 1111
+    1111 2") do not hide it."""
+    text, offset = match.group(0), match.start()
+    groups = [m.span() for m in re.finditer(r"\d+", text)]
+    runs = []
+    for i, (first, first_end) in enumerate(groups):
+        if first_end - first < 4:
+            continue
+        for j in range(i, len(groups)):
+            last_start, last = groups[j]
+            digits = re.sub(r"\D", "", text[first:last])
+            if len(digits) > 19:
+                break
+            if len(digits) >= 13 and luhn_ok(digits):
+                runs.append((last - last_start < 3, first - last, first, last))
+            if j > i and last - last_start < 3:
+                break  # a short group can only end a card number
+    return [(offset + first, offset + last) for *_, first, last in sorted(runs)]
+
+
+def _phone(match: re.Match[str]) -> list[tuple[int, int]]:
+    """The match, or the match without its last digit groups (numbers written after a phone
+    number), when it has as many digits as a phone number of its form."""
+    text, offset = match.group(0), match.start()
+    low, high = _DIGIT_COUNT.get(text[0], (10, 10))
+    ends = [len(text)] + [m.end() for m in re.finditer(r"\d+(?= )", text)][::-1]
+    return [(offset, offset + end) for end in ends if low <= sum(ch.isdigit() for ch in text[:end]) <= high]
+
+
+_FINDERS = (
+    ("email", _EMAIL, lambda match: [match.span()]),
+    ("iban", _IBAN, _iban),
+    ("card", _CARD, _card),
+    ("phone", _PHONE, _phone),
+)
+
+
+def find(text: str, skip: list[tuple[int, int]] | None = None) -> list[Found]:
+    """Personal data in `text`, in order of appearance, never overlapping each other or a span in
+    `skip` (e.g. helpdesk placeholders, which stay placeholders)."""
+    taken = list(skip or [])
+    found: list[Found] = []
+    if not any(ch.isdigit() for ch in text) and "@" not in text:
+        return found
+    for kind, regex, accept in _FINDERS:
+        for match in regex.finditer(text):
+            spans = accept(match)
+            if not spans and kind == "iban":
+                taken.append(match.span())  # an IBAN with a typo: no card or phone inside either
+            span = next((s for s in spans if not any(s[0] < b and a < s[1] for a, b in taken)), None)
+            if span is not None:
+                taken.append(span)
+                found.append(Found(kind, span[0], span[1], text[span[0] : span[1]]))  # type: ignore[arg-type]
+    found.sort(key=lambda f: f.start)
+    return found
