@@ -15,7 +15,7 @@ from .auth import KeyChecker
 from .middleware import RequestContextMiddleware
 from .ratelimit import RateLimiter
 from .rewriter import Rewriter
-from .routes import health, rewrites, templates
+from .routes import health, rewrites, templates, web
 from .settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None, rewriter: Rewriter | None = Non
     app.include_router(rewrites.router)
     app.include_router(templates.router)
     app.include_router(health.router)
+    app.include_router(web.router)
     # Starlette runs the last added outermost: CORS, then request context, then access.
     app.add_middleware(AccessMiddleware, settings=settings, keys=keys, limiter=limiter)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)

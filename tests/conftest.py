@@ -9,8 +9,10 @@ import tempfile
 # Before anything imports litellm: no network, no telemetry, no user config leaking in.
 os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
 os.environ.setdefault("XDG_DATA_HOME", tempfile.mkdtemp(prefix="rewriter-xdg-"))
-for _name in [n for n in os.environ if n.startswith("REWRITER_")]:
+# REWRITER_TEST_* are switches for the test run itself (e.g. REWRITER_TEST_REQUIRE_SYSTEM), not settings.
+for _name in [n for n in os.environ if n.startswith("REWRITER_") and not n.startswith("REWRITER_TEST_")]:
     del os.environ[_name]
+os.environ.pop("REDIS_URL", None)  # read by Settings too (shared rate limits)
 
 import httpx  # noqa: E402
 import pytest  # noqa: E402

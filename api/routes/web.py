@@ -1,0 +1,36 @@
+"""The support agents' page: `GET /` serves `api/static/index.html`, `/static/...` its script and
+style. Plain files shipped in the package, no build step; the page calls the /v1 API from the
+browser (with the agent's key, if the service needs one), so the page itself needs no key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+# Only our own files: no inline script or style, no other origin, nothing may frame the page
+# (the key field must not be clickjacked), and no form may post anywhere (the page uses fetch).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+PAGE_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-cache",
+}
+
+router = APIRouter(include_in_schema=False)
+router.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+
+@router.get("/")
+async def index() -> FileResponse:
+    return FileResponse(
+        STATIC_DIR / "index.html", media_type="text/html; charset=utf-8", headers=PAGE_HEADERS
+    )

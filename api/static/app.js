@@ -1,0 +1,618 @@
+// The support agents' page: loads the templates, streams a rewrite from POST /v1/rewrites
+// (fetch + a small SSE parser, since EventSource can neither POST nor send a key header), then
+// shows the checked rewrite, the fact guard's verdict in plain words, and the diff to the draft.
+"use strict";
+
+(() => {
+  const KEY_STORE = "reply-rewriter.api-key";
+  const TEMPLATE_STORE = "reply-rewriter.template";
+  const $ = (id) => document.getElementById(id);
+  const el = {
+    form: $("rewrite-form"), customer: $("customer-message"), draft: $("draft"),
+    template: $("template"), version: $("template-version"), templateHint: $("template-hint"),
+    variables: $("variables"), variableFields: $("variable-fields"),
+    keySection: $("key-section"), key: $("api-key"), forgetKey: $("forget-key"),
+    rewrite: $("rewrite"), stop: $("stop"), shortcut: $("shortcut"),
+    output: $("output"), status: $("status"), error: $("error"), text: $("rewrite-text"),
+    resultActions: $("result-actions"), copy: $("copy"), again: $("again"),
+    result: $("result"), verdictSummary: $("verdict-summary"), verdictDetails: $("verdict-details"),
+    diff: $("diff"), diffLegend: $("diff-legend"), meta: $("meta"),
+  };
+
+  let templates = [];          // GET /v1/templates → templates
+  let defaultTemplate = "";
+  const variableValues = {};   // kept across template switches, by variable name
+  let running = null;          // AbortController of the rewrite in flight
+  let lastRequest = null;      // what the shown result was made from
+  let lastResult = null;
+
+  // --- small helpers ------------------------------------------------------------------------
+
+  function make(tag, props = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(props)) {
+      if (name === "className") node.className = value;
+      else if (name === "text") node.textContent = value;
+      else node.setAttribute(name, value);
+    }
+    for (const child of children) node.append(child);
+    return node;
+  }
+
+  function storageGet(name) {
+    try { return window.localStorage.getItem(name) || ""; } catch { return ""; }
+  }
+
+  function storageSet(name, value) {
+    try {
+      if (value) window.localStorage.setItem(name, value);
+      else window.localStorage.removeItem(name);
+    } catch { /* storage disabled: the key lives in the field for this visit only */ }
+  }
+
+  function apiHeaders(extra) {
+    const headers = { ...extra };
+    const key = el.key.value.trim();
+    if (key) headers.Authorization = `Bearer ${key}`;
+    return headers;
+  }
+
+  function joinAnd(parts) {
+    if (parts.length <= 1) return parts.join("");
+    return `${parts.slice(0, -1).join(", ")} and ${parts[parts.length - 1]}`;
+  }
+
+  function quoted(text) { return `“${text}”`; }
+
+  // --- errors in words ----------------------------------------------------------------------
+
+  class ApiProblem extends Error {
+    constructor(status, body, headers) {
+      super((body && body.detail) || `HTTP ${status}`);
+      this.status = status;
+      this.title = body && body.title;
+      this.detail = body && body.detail;
+      this.requestId = (body && body.request_id) || (headers && headers.get("x-request-id")) || "";
+      this.retryAfter = headers ? Number(headers.get("retry-after")) || 0 : 0;
+    }
+  }
+
+  async function problemFrom(response) {
+    let body = null;
+    try { body = await response.json(); } catch { /* not JSON: explain by status alone */ }
+    return new ApiProblem(response.status, body, response.headers);
+  }
+
+  function later(seconds) {
+    return seconds ? `Wait ${seconds} second${seconds === 1 ? "" : "s"} and try again.` : "Try again in a moment.";
+  }
+
+  /** The sentence an agent reads for a failed call; `key` says it is about the API key. */
+  function explain(err, midStream = false) {
+    if (!(err instanceof ApiProblem)) {
+      if (err && err.name === "TypeError") {
+        return { text: "Could not reach the Reply Rewriter service. Check your connection, then try again." };
+      }
+      return { text: `Something went wrong in this page: ${(err && err.message) || err}. Reload the page and try again.` };
+    }
+    const detail = err.detail ? ` (${err.detail.replace(/\.$/, "")}.)` : "";
+    switch (err.status) {
+      case 401:
+      case 403:
+        return {
+          key: true,
+          text: el.key.value.trim()
+            ? "The service did not accept your API key. Check the key in the API key field and try again."
+            : "This service needs an API key. Enter yours in the API key field, then try again.",
+        };
+      case 413: return { text: `Your draft is too long for the service.${detail}` };
+      case 415:
+      case 422: return { text: `The service could not use this request.${detail}` };
+      case 429: return { text: `Too many rewrites at once. ${later(err.retryAfter)}${detail}` };
+      case 502:
+        return midStream
+          ? { text: `The language model stopped answering. ${later(0)}${detail}` }
+          : { text: `The language model did not answer properly, even after retrying. ${later(0)}${detail}` };
+      case 503: return { text: `The service is busy right now. ${later(err.retryAfter)}${detail}` };
+      case 504: return { text: `The language model took too long to answer. Try again, or shorten the draft.${detail}` };
+      default:
+        return { text: `The service could not rewrite this (${err.title || `error ${err.status}`}). ${later(0)}${detail}` };
+    }
+  }
+
+  function showError(err, midStream = false) {
+    const { text, key } = explain(err, midStream);
+    const prefix = midStream ? "The rewrite failed partway and was discarded. " : "";
+    el.error.replaceChildren(make("p", { text: prefix + text }));
+    if (key) {
+      el.keySection.open = true;
+      const link = make("a", { href: "#api-key", text: "Go to the API key field" });
+      link.addEventListener("click", (event) => { event.preventDefault(); el.key.focus(); });
+      el.error.append(make("p", {}, link));
+    }
+    if (err instanceof ApiProblem && err.requestId) {
+      el.error.append(make("p", { className: "hint", text: `Reference for your admin: ${err.requestId}` }));
+    }
+    el.error.hidden = false;
+  }
+
+  function clearError() {
+    el.error.hidden = true;
+    el.error.replaceChildren();
+  }
+
+  // --- templates ----------------------------------------------------------------------------
+
+  async function loadTemplates() {
+    el.templateHint.textContent = "Loading templates…";
+    try {
+      const response = await fetch("v1/templates", { headers: apiHeaders({ Accept: "application/json" }), cache: "no-store" });
+      if (!response.ok) throw await problemFrom(response);
+      const data = await response.json();
+      templates = data.templates || [];
+      defaultTemplate = data.default || "";
+    } catch (err) {
+      templates = [];
+      const { text, key } = explain(err);
+      if (key) el.keySection.open = true;
+      el.templateHint.textContent = key
+        ? `${text} The default template is used until then.`
+        : `Could not load the templates: ${text} The default template is used.`;
+      fillTemplates();
+      return;
+    }
+    fillTemplates();
+  }
+
+  function fillTemplates() {
+    const wanted = el.template.value || storageGet(TEMPLATE_STORE) || defaultTemplate;
+    el.template.replaceChildren();
+    if (!templates.length) el.template.append(make("option", { value: "", text: "Default" }));
+    for (const tpl of templates) {
+      const label = tpl.name === defaultTemplate ? `${tpl.name} (default)` : tpl.name;
+      el.template.append(make("option", { value: tpl.name, text: label }));
+    }
+    if (templates.some((tpl) => tpl.name === wanted)) el.template.value = wanted;
+    fillVersions();
+  }
+
+  function selectedTemplate() {
+    return templates.find((tpl) => tpl.name === el.template.value) || null;
+  }
+
+  function fillVersions() {
+    const tpl = selectedTemplate();
+    const previous = el.version.value;
+    el.version.replaceChildren(make("option", { value: "", text: tpl ? `Latest (v${tpl.latest_version})` : "Latest" }));
+    if (tpl) {
+      for (const version of [...tpl.versions].reverse()) {
+        el.version.append(make("option", { value: String(version.version), text: `v${version.version}` }));
+      }
+      if (tpl.versions.some((v) => String(v.version) === previous)) el.version.value = previous;
+    }
+    describeTemplate();
+  }
+
+  function selectedVersion() {
+    const tpl = selectedTemplate();
+    if (!tpl) return null;
+    const number = el.version.value ? Number(el.version.value) : tpl.latest_version;
+    return tpl.versions.find((v) => v.version === number) || tpl.versions[tpl.versions.length - 1];
+  }
+
+  function describeTemplate() {
+    const version = selectedVersion();
+    if (!templates.length) return;
+    el.templateHint.textContent = version ? (version.description || "").trim() : "";
+    renderVariables(version ? version.variables || {} : {});
+  }
+
+  function humanName(name) {
+    const words = name.replace(/[_-]+/g, " ").trim();
+    return words.charAt(0).toUpperCase() + words.slice(1);
+  }
+
+  function renderVariables(variables) {
+    el.variableFields.replaceChildren();
+    const names = Object.keys(variables);
+    el.variables.hidden = names.length === 0;
+    for (const name of names) {
+      const spec = variables[name] || {};
+      const id = `var-${name}`;
+      const hintId = `${id}-hint`;
+      const input = make("input", { id, type: "text", autocomplete: "off", "data-variable": name });
+      if (spec.description) input.setAttribute("aria-describedby", hintId);
+      if (spec.default) input.placeholder = String(spec.default);
+      if (spec.required) input.required = true;
+      input.value = variableValues[name] || "";
+      input.addEventListener("input", () => { variableValues[name] = input.value; });
+      const label = make("label", { for: id, text: humanName(name) });
+      if (spec.required) label.append(" ", make("span", { className: "optional", text: "(required)" }));
+      const field = make("div", { className: "field" }, label, input);
+      if (spec.description) field.append(make("p", { className: "hint", id: hintId, text: spec.description.trim() }));
+      el.variableFields.append(field);
+    }
+  }
+
+  // --- server-sent events over fetch --------------------------------------------------------
+
+  function parseEvent(block) {
+    let event = "message";
+    const data = [];
+    for (const line of block.split("\n")) {
+      if (!line || line.startsWith(":")) continue; // comments (keep-alive pings)
+      const colon = line.indexOf(":");
+      const field = colon < 0 ? line : line.slice(0, colon);
+      let value = colon < 0 ? "" : line.slice(colon + 1);
+      if (value.startsWith(" ")) value = value.slice(1);
+      if (field === "event") event = value;
+      else if (field === "data") data.push(value);
+    }
+    return data.length ? { event, data: data.join("\n") } : null;
+  }
+
+  /** Yields {event, data} for each complete event of a text/event-stream body. */
+  async function* sseEvents(body) {
+    const reader = body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = "";
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        buffer += done ? decoder.decode() : decoder.decode(value, { stream: true });
+        // A "\r" at the end may be the first half of "\r\n": keep it for the next chunk.
+        let hold = "";
+        if (!done && buffer.endsWith("\r")) { hold = "\r"; buffer = buffer.slice(0, -1); }
+        const blocks = buffer.replace(/\r\n?/g, "\n").split("\n\n");
+        buffer = blocks.pop() + hold; // an unfinished event waits for more text (and is dropped at the end)
+        for (const block of blocks) {
+          const event = parseEvent(block);
+          if (event) yield event;
+        }
+        if (done) return;
+      }
+    } finally {
+      reader.cancel().catch(() => {});
+    }
+  }
+
+  // --- the rewrite --------------------------------------------------------------------------
+
+  function buildRequest() {
+    const request = { draft: el.draft.value };
+    const customer = el.customer.value.trim();
+    if (customer) request.customer_message = el.customer.value;
+    if (el.template.value) request.template = el.template.value;
+    if (el.template.value && el.version.value) request.template_version = Number(el.version.value);
+    const variables = {};
+    for (const input of el.variableFields.querySelectorAll("input[data-variable]")) {
+      if (input.value.trim()) variables[input.dataset.variable] = input.value.trim();
+    }
+    if (Object.keys(variables).length) request.variables = variables;
+    return request;
+  }
+
+  function startRewrite() {
+    if (!el.draft.value.trim()) {
+      el.draft.setAttribute("aria-invalid", "true");
+      clearError();
+      el.error.replaceChildren(make("p", { text: "Write or paste your draft first." }));
+      el.error.hidden = false;
+      el.status.textContent = "Nothing to rewrite yet.";
+      el.draft.focus();
+      return;
+    }
+    el.draft.removeAttribute("aria-invalid");
+    lastRequest = buildRequest();
+    run(lastRequest);
+  }
+
+  function resetOutput() {
+    clearError();
+    lastResult = null;
+    el.text.textContent = "";
+    el.text.classList.remove("preview", "fallback");
+    el.result.hidden = true;
+    el.resultActions.hidden = true;
+    el.verdictSummary.textContent = "";
+    el.verdictDetails.replaceChildren();
+    el.diff.replaceChildren();
+    el.meta.replaceChildren();
+  }
+
+  function setBusy(busy) {
+    el.text.setAttribute("aria-busy", busy ? "true" : "false");
+    el.stop.hidden = !busy;
+    el.form.classList.toggle("busy", busy);
+  }
+
+  /** On a phone the output is under the form: bring it into view as soon as it has something. */
+  function revealOutput() {
+    const top = el.output.getBoundingClientRect().top;
+    if (top >= 0 && top < window.innerHeight / 2) return;
+    const still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    el.output.scrollIntoView({ block: "nearest", behavior: still ? "auto" : "smooth" });
+  }
+
+  async function run(request) {
+    if (running) running.abort();
+    const controller = new AbortController();
+    running = controller;
+    resetOutput();
+    setBusy(true);
+    el.status.textContent = "Rewriting… the text is checked against your draft when it is complete.";
+    let preview = "";
+    try {
+      const response = await fetch("v1/rewrites", {
+        method: "POST",
+        headers: apiHeaders({ "Content-Type": "application/json", Accept: "text/event-stream, application/problem+json" }),
+        body: JSON.stringify({ ...request, stream: true }),
+        signal: controller.signal,
+        cache: "no-store",
+      });
+      if (!response.ok) throw await problemFrom(response);
+      if (!(response.headers.get("content-type") || "").includes("text/event-stream")) {
+        showResult(await response.json());
+        return;
+      }
+      for await (const event of sseEvents(response.body)) {
+        if (event.event === "delta") {
+          const first = !preview;
+          preview += JSON.parse(event.data).text;
+          el.text.classList.add("preview");
+          el.text.textContent = preview;
+          if (first) revealOutput();
+        } else if (event.event === "result") {
+          showResult(JSON.parse(event.data));
+          return;
+        } else if (event.event === "error") {
+          const body = JSON.parse(event.data);
+          throw new ApiProblem(body.status || 502, body, null);
+        }
+      }
+      throw new ApiProblem(502, { title: "Stream cut", detail: "the connection ended before the rewrite was complete" }, null);
+    } catch (err) {
+      if (controller.signal.aborted) {
+        if (running === controller) {
+          el.text.textContent = "";
+          el.status.textContent = "Stopped. Nothing was rewritten; your draft is unchanged.";
+        }
+        return;
+      }
+      // Streamed text the guard has not passed is never left on screen.
+      el.text.textContent = "";
+      el.text.classList.remove("preview");
+      showError(err, Boolean(preview));
+      el.status.textContent = "The rewrite failed: see the message below.";
+      el.copy.hidden = true; // nothing to copy, but "Try again" stays at hand
+      el.resultActions.hidden = false;
+      revealOutput();
+    } finally {
+      if (running === controller) {
+        running = null;
+        setBusy(false);
+        // The button pressed may have been hidden meanwhile: put focus where the outcome is.
+        if (!document.activeElement || document.activeElement === document.body) {
+          (el.text.textContent ? el.text : el.again).focus();
+        }
+      }
+    }
+  }
+
+  // --- the result ---------------------------------------------------------------------------
+
+  const FACT_WORDS = {
+    money: "the amount", percent: "the percentage", date: "the date", weekday: "the day", time: "the time",
+    duration: "the time frame", url: "the link", email: "the email address", phone: "the phone number",
+    code: "the code", placeholder: "the placeholder", number: "the number", id: "the number",
+  };
+  const ID_CONTEXT = /\b(order|ticket|invoice|tracking|case|account|reference|booking|confirmation|transaction|claim|return|serial|subscription)\s*(?:number|no\.?|id|#|:)?\s*$/i;
+
+  /** "the order number", "the amount"...: what a fact is, in words, using the text around it. */
+  function factWords(kind, value, source) {
+    if (kind === "id" && source) {
+      const at = source.indexOf(value);
+      const before = at >= 0 ? source.slice(Math.max(0, at - 40), at) : "";
+      const match = before.match(ID_CONTEXT);
+      if (match) return `the ${match[1].toLowerCase()} number`;
+    }
+    return FACT_WORDS[kind] || `the ${kind}`;
+  }
+
+  function describeViolation(violation, draft, rewrite) {
+    const { kind, fact, value, detail } = violation;
+    switch (kind) {
+      case "lost": return `dropped ${factWords(fact, value, draft)} ${value}`;
+      case "added": return `added ${factWords(fact, value, rewrite)} ${value}, which is not in your draft`;
+      case "altered": {
+        const changed = /was changed to (['"])(.*)\1$/.exec(detail || "");
+        return `changed ${factWords(fact, value, draft)} ${value}${changed ? ` to ${changed[2]}` : ""}`;
+      }
+      case "placeholder": return `made up the placeholder ${value}`;
+      case "incomplete": return /empty/.test(detail || "") ? "came back empty" : "was cut off before the end";
+      case "injection": // the output check: text a customer must never receive
+        if (fact === "instructions") return "repeated the service's own instructions";
+        if (fact === "markup") return `contained web page code (${value})`;
+        return `contained a chat-format marker (${value})`;
+      default: return detail || kind;
+    }
+  }
+
+  function describeWarning(warning) {
+    if (warning.kind === "new_commitment") {
+      return `The rewrite mentions ${quoted(warning.value)}, which your draft does not promise. Check it before sending.`;
+    }
+    if (warning.kind === "negation_flip") {
+      return `Your draft and the rewrite disagree about ${quoted(warning.value)} (one says no, the other does not). Check it before sending.`;
+    }
+    return `${warning.detail}. Check it before sending.`;
+  }
+
+  function formatMs(ms) {
+    return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+  }
+
+  function showResult(result) {
+    lastResult = result;
+    const guard = result.guard || { status: "passed", facts: [], violations: [], warnings: [] };
+    const draft = (lastRequest && lastRequest.draft) || "";
+    el.text.classList.remove("preview");
+    el.text.classList.toggle("fallback", guard.status === "fallback");
+    el.text.textContent = result.rewrite;
+
+    let summary;
+    let status;
+    const problems = joinAnd((guard.violations || []).map((v) => describeViolation(v, draft, guard.rejected_rewrite || result.rewrite)));
+    if (guard.status === "fallback") {
+      summary = `The rewrite ${problems || "did not keep every fact"}, so you get your draft unchanged.`;
+      status = "Your draft is back unchanged: the rewrite did not keep every fact.";
+    } else if (guard.status === "repaired") {
+      summary = "The first rewrite got a fact wrong; it was corrected on a second try. Every fact of your draft is kept.";
+      status = "Done: rewrite corrected and checked.";
+    } else if (guard.status === "allowed") {
+      summary = `Careful: the rewrite ${problems || "has problems"}. Check it before sending.`;
+      status = "Done, with problems: check the rewrite before sending.";
+    } else {
+      summary = "Every fact of your draft is kept.";
+      status = "Done: rewrite checked, every fact kept.";
+    }
+    el.verdictSummary.textContent = summary;
+    el.verdictSummary.className = `verdict-summary ${guard.status}`;
+    el.status.textContent = `${status} (${formatMs(result.latency_ms)})`;
+
+    const details = [];
+    const facts = guard.facts || [];
+    if (facts.length && guard.status !== "fallback") { // after a fallback they are simply the draft's
+      const list = make("ul", { className: "facts", "aria-label": "Facts kept" });
+      for (const fact of facts) {
+        list.append(make("li", {}, make("span", { className: "fact-kind", text: factWords(fact.kind, fact.value, draft).replace(/^the /, "") }), " ", make("span", { className: "fact-value", text: fact.value })));
+      }
+      details.push(make("p", { className: "label", text: "Facts kept:" }), list);
+    } else if (guard.status !== "fallback") {
+      details.push(make("p", { className: "hint", text: "Your draft has no order numbers, amounts, dates or links to protect." }));
+    }
+    if (guard.status === "fallback") {
+      details.push(make("p", { text: "Try again for a new rewrite, or send your draft as it is." }));
+      if (guard.rejected_rewrite) {
+        details.push(make("details", { className: "rejected" },
+          make("summary", { text: "See the rejected rewrite" }),
+          make("p", { text: guard.rejected_rewrite })));
+      }
+    }
+    const warnings = guard.warnings || [];
+    if (warnings.length) {
+      const list = make("ul", { className: "warnings" });
+      for (const warning of warnings) list.append(make("li", { text: describeWarning(warning) }));
+      details.push(make("p", { className: "label", text: "Check before sending:" }), list);
+    }
+    el.verdictDetails.replaceChildren(...details);
+
+    renderDiff(result.diff || []);
+    renderMeta(result);
+    el.result.hidden = false;
+    el.resultActions.hidden = false;
+    el.copy.hidden = false;
+    revealOutput();
+  }
+
+  function renderDiff(ops) {
+    const changed = ops.some((op) => op.op !== "equal");
+    el.diffLegend.hidden = !changed;
+    if (!changed) {
+      el.diff.replaceChildren(make("p", { className: "hint", text: "No changes: this is your draft as you wrote it." }));
+      return;
+    }
+    const out = [];
+    for (const op of ops) {
+      if (op.op === "insert") out.push(make("ins", {}, make("span", { className: "sr-only", text: "[added: " }), op.text, make("span", { className: "sr-only", text: "]" })));
+      else if (op.op === "delete") out.push(make("del", {}, make("span", { className: "sr-only", text: "[removed: " }), op.text, make("span", { className: "sr-only", text: "]" })));
+      else out.push(document.createTextNode(op.text));
+    }
+    el.diff.replaceChildren(...out);
+  }
+
+  function renderMeta(result) {
+    const rows = [["Time", formatMs(result.latency_ms)], ["Model", result.model]];
+    if (result.template) rows.push(["Template", `${result.template.name} v${result.template.version}`]);
+    if (result.usage) rows.push(["Tokens", `${result.usage.total_tokens} (${result.usage.prompt_tokens} in, ${result.usage.completion_tokens} out)`]);
+    if (result.attempts > 1) rows.push(["Model calls", String(result.attempts)]);
+    if (result.fallback_from) rows.push(["Fallback from", result.fallback_from]);
+    if (result.pii_masked && Object.keys(result.pii_masked).length) {
+      const kinds = Object.entries(result.pii_masked).map(([kind, count]) => `${count} ${kind}`);
+      rows.push(["Hidden from the model", kinds.join(", ")]);
+    }
+    el.meta.replaceChildren(...rows.map(([name, value]) => make("div", {}, make("dt", { text: name }), make("dd", { text: value }))));
+  }
+
+  // --- copy ---------------------------------------------------------------------------------
+
+  async function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      await navigator.clipboard.writeText(text);
+      return;
+    }
+    // Plain-HTTP intranets have no clipboard API: copy through a selected, off-screen textarea.
+    const area = make("textarea", { className: "offscreen", readonly: "" });
+    area.value = text;
+    document.body.append(area);
+    area.select();
+    const ok = document.execCommand("copy");
+    area.remove();
+    if (!ok) throw new Error("copy refused");
+  }
+
+  async function copyResult() {
+    if (!lastResult) return;
+    try {
+      await copyText(lastResult.rewrite);
+      el.status.textContent = "Copied to the clipboard.";
+      el.copy.textContent = "Copied";
+      setTimeout(() => { el.copy.textContent = "Copy"; }, 2000);
+    } catch {
+      el.status.textContent = "Could not copy automatically: select the text and press Ctrl+C.";
+    }
+  }
+
+  // --- wiring -------------------------------------------------------------------------------
+
+  function init() {
+    el.key.value = storageGet(KEY_STORE);
+    el.keySection.querySelector("summary").textContent = el.key.value ? "API key (saved in this browser)" : "API key";
+    if (/Mac|iPhone|iPad/.test(navigator.userAgent)) {
+      el.shortcut.replaceChildren(make("kbd", { text: "⌘" }), "+", make("kbd", { text: "Enter" }), " from any field");
+    }
+
+    el.form.addEventListener("submit", (event) => { event.preventDefault(); startRewrite(); });
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        startRewrite();
+      }
+    });
+    el.stop.addEventListener("click", () => { if (running) running.abort(); });
+    el.again.addEventListener("click", startRewrite); // with the form as it is now (a fixed key, an edited draft)
+    el.copy.addEventListener("click", copyResult);
+    el.template.addEventListener("change", () => {
+      storageSet(TEMPLATE_STORE, el.template.value);
+      el.version.value = "";
+      fillVersions();
+    });
+    el.version.addEventListener("change", describeTemplate);
+    el.draft.addEventListener("input", () => el.draft.removeAttribute("aria-invalid"));
+    el.key.addEventListener("input", () => storageSet(KEY_STORE, el.key.value.trim()));
+    el.key.addEventListener("change", () => {
+      el.keySection.querySelector("summary").textContent = el.key.value.trim() ? "API key (saved in this browser)" : "API key";
+      loadTemplates();
+    });
+    el.forgetKey.addEventListener("click", () => {
+      el.key.value = "";
+      storageSet(KEY_STORE, "");
+      el.keySection.querySelector("summary").textContent = "API key";
+      el.status.textContent = "The API key was removed from this browser.";
+      el.key.focus();
+    });
+    loadTemplates();
+  }
+
+  init();
+})();

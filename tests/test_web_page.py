@@ -1,0 +1,443 @@
+"""The support agents' page (`GET /`, files in api/static/), driven in real headless Chromium.
+
+The service runs for real: uvicorn on a free loopback port, in a thread of this process, so the
+browser talks HTTP to it like an agent's would. Only the model provider is mocked, with respx at
+litellm's httpx layer as everywhere else in the suite. The browser is Debian's `/usr/bin/chromium`
+driven by Playwright (no browser download, no network). Without it these tests skip, unless
+REWRITER_TEST_REQUIRE_SYSTEM=1 (CI), where a missing browser fails them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import hashlib
+import json
+import os
+import re
+import socket
+import struct
+import threading
+import time
+import zlib
+from pathlib import Path
+
+import httpx
+import pytest
+import respx
+import uvicorn
+
+from api.app import create_app
+from tests.conftest import CHAT_URL, chat_reply, make_settings, sse_body
+
+CHROMIUM = Path("/usr/bin/chromium")
+REQUIRE_SYSTEM = os.environ.get("REWRITER_TEST_REQUIRE_SYSTEM") == "1"
+
+DRAFT = "Your refund for order #4821 was rejected because the item was used. Nothing we can do."
+CUSTOMER = "I sent the blender back two weeks ago and still have no refund!"
+OPENING = "I'm sorry, I know this is not the answer you hoped for."
+REWRITE = f"{OPENING} Your refund for order #4821 was rejected because the item was used, so I cannot help."
+WITHOUT_ORDER = f"{OPENING} Your refund was rejected because the item was used, so I cannot help."
+KEY = "rr_web-page-test-key"
+ACCENT = bytes.fromhex("1f5fbf")  # the Rewrite button: proves the stylesheet loaded under the CSP
+
+
+# --- the mocked provider -------------------------------------------------------------------
+
+
+class Upstream:
+    """What the mocked model provider answers; each test changes it, the service calls it."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.text = REWRITE
+        self.status: int | None = None  # answer this HTTP error instead
+        self.gate: threading.Event | None = None  # the stream waits after its first sentence until set
+        self.fail_mid_stream = False  # the connection breaks after the first sentence
+        self.calls: list[dict] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        self.calls.append(body)
+        if self.status:
+            error = {"message": "provider exploded", "type": "server_error"}
+            return httpx.Response(self.status, json={"error": error})
+        if not body.get("stream"):
+            return chat_reply(self.text)
+        rest = self.text.removeprefix(OPENING)
+        words = re.findall(r"\s*\S+", rest)
+        pieces = [OPENING, *words] if rest != self.text else words
+        events = [event + b"\n\n" for event in sse_body(pieces).split(b"\n\n") if event]
+        return httpx.Response(200, headers={"content-type": "text/event-stream"},
+                              content=self._stream(events, self.gate, self.fail_mid_stream))
+
+    @staticmethod
+    async def _stream(events: list[bytes], gate: threading.Event | None, fail: bool):
+        for index, event in enumerate(events):
+            if index == 2:  # events[0] opens the message, events[1] is the first sentence
+                if fail:
+                    raise httpx.ReadError("connection reset by the provider")
+                while gate is not None and not gate.is_set():
+                    await asyncio.sleep(0.02)
+            yield event
+
+
+# --- the service and the browser -----------------------------------------------------------
+
+
+class Service:
+    """The app on a free loopback port, served by uvicorn in a background thread."""
+
+    def __init__(self, **overrides) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/"
+        app = create_app(make_settings(timeout_s=10.0, **overrides))
+        config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=1)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
+
+    def __enter__(self) -> "Service":
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the service did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+        self.sock.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    problem = None
+    if not CHROMIUM.exists():
+        problem = f"{CHROMIUM} is missing (Debian: apt-get install chromium)"
+    else:
+        try:
+            from playwright.sync_api import sync_playwright
+        except ImportError:
+            problem = "playwright is not installed (pip install -e '.[test]')"
+    if problem:
+        if REQUIRE_SYSTEM:
+            pytest.fail(f"REWRITER_TEST_REQUIRE_SYSTEM=1 but {problem}", pytrace=False)
+        pytest.skip(f"browser tests need Chromium: {problem}")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def provider(browser):
+    mocked = Upstream()
+    with respx.mock(assert_all_called=False) as router:
+        router.post(CHAT_URL).mock(side_effect=mocked)
+        yield mocked
+
+
+@pytest.fixture
+def upstream(provider):
+    """The mocked provider, back to a plain good answer for each test."""
+    provider.reset()
+    return provider
+
+
+@pytest.fixture(scope="module")
+def service(provider):
+    with Service() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def keyed_service(provider):
+    with Service(api_keys=[f"agent:{hashlib.sha256(KEY.encode()).hexdigest()}"]) as running:
+        yield running
+
+
+def new_page(browser, width: int = 1280, height: int = 900):
+    """A page in a fresh context (empty local storage) that records console errors."""
+    context = browser.new_context(viewport={"width": width, "height": height}, color_scheme="light")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.errors = []
+    page.on("console", lambda message: message.type == "error" and page.errors.append(message.text))
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    return page
+
+
+@pytest.fixture
+def page(browser):
+    page = new_page(browser)
+    yield page
+    page.context.close()
+
+
+def wait_for_templates(page) -> None:
+    # A locator, not wait_for_function: the page's CSP forbids the eval that polling would need.
+    page.locator("#template option[value='empathetic']").wait_for(state="attached")
+
+
+# --- screenshots ---------------------------------------------------------------------------
+
+
+def png_colours(data: bytes) -> collections.Counter:
+    """How many pixels of each RGB colour a (non-interlaced, 8-bit RGB/RGBA) PNG holds."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat = 8, []
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        chunk = data[pos + 8:pos + 8 + length]
+        pos += 12 + length
+        if kind == b"IHDR":
+            width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", chunk)
+            assert depth == 8 and colour in (2, 6) and not interlace, "unexpected PNG format"
+        elif kind == b"IDAT":
+            idat.append(chunk)
+    bpp = 3 if colour == 2 else 4
+    raw = zlib.decompress(b"".join(idat))
+    stride = width * bpp
+    previous = bytearray(stride)
+    counts: collections.Counter = collections.Counter()
+    for y in range(height):
+        start = y * (stride + 1)
+        kind, line = raw[start], bytearray(raw[start + 1:start + 1 + stride])
+        for i in range(stride if kind else 0):  # undo the row filter (PNG spec, section 9)
+            a = line[i - bpp] if i >= bpp else 0
+            b = previous[i]
+            if kind == 1:
+                line[i] = (line[i] + a) & 255
+            elif kind == 2:
+                line[i] = (line[i] + b) & 255
+            elif kind == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif kind == 4:
+                c = previous[i - bpp] if i >= bpp else 0
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        counts.update(bytes(line[i:i + 3]) for i in range(0, stride, bpp))
+        previous = line
+    return counts
+
+
+def assert_screenshot_not_blank(page, path: Path) -> None:
+    page.screenshot(path=str(path))
+    counts = png_colours(path.read_bytes())
+    total = sum(counts.values())
+    assert len(counts) > 50, f"{path.name}: only {len(counts)} colours"
+    assert counts.most_common(1)[0][1] / total < 0.95, f"{path.name}: one colour covers the page"
+    assert counts[ACCENT] > 500, f"{path.name}: no Rewrite button colour (stylesheet not applied?)"
+
+
+# --- the tests -----------------------------------------------------------------------------
+
+
+def test_rewrite_streams_in_then_shows_diff_verdict_and_details(page, service, upstream, tmp_path):
+    from playwright.sync_api import expect
+
+    gate = threading.Event()
+    upstream.gate = gate
+    response = page.goto(service.url)
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "default-src 'none'" in csp and "unsafe-inline" not in csp
+
+    wait_for_templates(page)  # the live list from GET /v1/templates
+    options = page.locator("#template option").all_inner_texts()
+    assert "empathetic (default)" in options and "concise" in options and "friendly" in options
+    page.get_by_label("Template", exact=True).select_option("empathetic")
+    assert page.locator("#template-version option").all_inner_texts() == ["Latest (v2)", "v2", "v1"]
+    page.get_by_label("Version", exact=True).select_option("1")
+    page.get_by_label("Customer's message").fill(CUSTOMER)
+    page.get_by_label("Your draft", exact=True).fill(DRAFT)
+    page.get_by_label("Customer name").fill("Ana")
+
+    with page.expect_request(lambda r: r.url.endswith("/v1/rewrites")) as sent:
+        page.get_by_role("button", name="Rewrite", exact=True).click()
+    assert sent.value.post_data_json == {
+        "draft": DRAFT, "customer_message": CUSTOMER, "template": "empathetic", "template_version": 1,
+        "variables": {"customer_name": "Ana"}, "stream": True,
+    }
+
+    # The first sentence is on screen while the provider still holds the rest of the stream.
+    text = page.locator("#rewrite-text")
+    expect(text).to_have_text(OPENING)
+    expect(text).to_have_class(re.compile(r"\bpreview\b"))
+    expect(text).to_have_attribute("aria-busy", "true")
+    expect(page.locator("#result")).to_be_hidden()
+    gate.set()
+
+    expect(page.locator("#verdict-summary")).to_have_text("Every fact of your draft is kept.")
+    expect(text).to_have_text(REWRITE)
+    expect(text).to_have_attribute("aria-busy", "false")
+    expect(page.get_by_role("status")).to_contain_text("every fact kept")
+    expect(page.locator(".facts li")).to_have_text(["order number #4821"])
+    expect(page.locator("#diff ins").first).to_contain_text(OPENING)
+    expect(page.locator("#diff del").first).to_contain_text("Nothing we can do.")
+    unchanged = page.locator("#diff").evaluate(
+        "d => [...d.childNodes].filter(n => n.nodeType === Node.TEXT_NODE).map(n => n.textContent).join('')"
+    )
+    assert "Your refund for order #4821 was rejected because the item was" in unchanged
+    meta = page.locator("#meta")
+    expect(meta).to_contain_text("openai/gpt-4o-mini")
+    expect(meta).to_contain_text("empathetic v1")
+    expect(meta).to_contain_text(re.compile(r"Time\s*[\d.]+ m?s"))
+    assert upstream.calls[0]["stream"] is True
+
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=service.url.rstrip("/"))
+    page.get_by_role("button", name="Copy").click()
+    expect(page.get_by_role("status")).to_have_text("Copied to the clipboard.")
+    assert page.evaluate("navigator.clipboard.readText()") == REWRITE
+
+    assert_screenshot_not_blank(page, tmp_path / "rewrite-1280.png")
+    assert page.errors == []  # no script error, no Content-Security-Policy violation
+
+
+def test_lost_fact_explains_the_fallback_at_phone_width(browser, service, upstream, tmp_path):
+    from playwright.sync_api import expect
+
+    upstream.text = WITHOUT_ORDER  # the stream and the repair both drop the order number
+    page = new_page(browser, width=375, height=800)
+    try:
+        page.goto(service.url)
+        wait_for_templates(page)
+        page.get_by_label("Your draft", exact=True).fill(DRAFT)
+        page.get_by_role("button", name="Rewrite", exact=True).click()
+
+        expect(page.locator("#verdict-summary")).to_have_text(
+            "The rewrite dropped the order number #4821, so you get your draft unchanged."
+        )
+        expect(page.locator("#rewrite-text")).to_have_text(DRAFT)
+        expect(page.get_by_role("status")).to_contain_text("Your draft is back unchanged")
+        expect(page.locator("#diff")).to_have_text("No changes: this is your draft as you wrote it.")
+        page.get_by_text("See the rejected rewrite").click()
+        expect(page.locator(".rejected p")).to_have_text(WITHOUT_ORDER)
+        # the stream, then one (plain) repair call
+        assert [bool(call.get("stream")) for call in upstream.calls] == [True, False]
+
+        # Readable on a phone: nothing wider than the screen.
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        assert_screenshot_not_blank(page, tmp_path / "fallback-375.png")
+        assert page.errors == []
+    finally:
+        page.context.close()
+
+
+def test_provider_failure_is_explained_and_try_again_recovers(page, service, upstream):
+    from playwright.sync_api import expect
+
+    upstream.status = 500  # every attempt fails: the service answers 502 after its retries
+    page.goto(service.url)
+    wait_for_templates(page)
+    page.get_by_label("Your draft", exact=True).fill(DRAFT)
+    page.get_by_role("button", name="Rewrite", exact=True).click()
+
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("The language model did not answer properly, even after retrying.")
+    expect(alert).to_contain_text("Reference for your admin:")
+    expect(page.get_by_role("status")).to_have_text("The rewrite failed: see the message below.")
+    expect(page.locator("#rewrite-text")).to_have_text("")
+    expect(page.get_by_role("button", name="Copy")).to_be_hidden()
+    assert len(upstream.calls) == 3  # one call and two retries
+
+    upstream.status = None
+    page.get_by_role("button", name="Try again").click()
+    expect(page.locator("#verdict-summary")).to_have_text("Every fact of your draft is kept.")
+    expect(alert).to_be_hidden()
+
+
+def test_failure_mid_stream_discards_the_preview(page, service, upstream):
+    from playwright.sync_api import expect
+
+    upstream.fail_mid_stream = True  # after the first sentence: an `error` event, not a status code
+    page.goto(service.url)
+    wait_for_templates(page)
+    page.get_by_label("Your draft", exact=True).fill(DRAFT)
+    page.get_by_role("button", name="Rewrite", exact=True).click()
+
+    expect(page.get_by_role("alert")).to_contain_text(
+        "The rewrite failed partway and was discarded. The language model stopped answering."
+    )
+    expect(page.locator("#rewrite-text")).to_have_text("")
+    expect(page.locator("#result")).to_be_hidden()
+
+
+def test_api_key_kept_in_local_storage_never_in_the_url(page, keyed_service, upstream):
+    from playwright.sync_api import expect
+
+    urls: list[str] = []
+    page.on("request", lambda request: urls.append(request.url))
+    response = page.goto(keyed_service.url)
+    assert response.status == 200  # the page itself needs no key
+    expect(page.locator("#template-hint")).to_contain_text("This service needs an API key.")
+    expect(page.locator("#key-section")).to_have_attribute("open", "")
+
+    page.get_by_label("Your draft", exact=True).fill(DRAFT)
+    page.get_by_label("API key").fill("rr_not-the-key")
+    page.get_by_role("button", name="Rewrite", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text("The service did not accept your API key.")
+    page.get_by_role("link", name="Go to the API key field").click()
+    assert page.evaluate("document.activeElement.id") == "api-key"
+
+    page.get_by_label("API key").fill(KEY)
+    page.keyboard.press("Tab")  # leaving the field reloads the templates with the key
+    wait_for_templates(page)
+    assert page.evaluate("localStorage.getItem('reply-rewriter.api-key')") == KEY
+    with page.expect_request(lambda r: r.url.endswith("/v1/rewrites")) as sent:
+        page.get_by_role("button", name="Rewrite", exact=True).click()
+    assert sent.value.headers["authorization"] == f"Bearer {KEY}"
+    expect(page.locator("#verdict-summary")).to_have_text("Every fact of your draft is kept.")
+
+    page.reload()  # a new visit: the key comes back from local storage
+    expect(page.get_by_label("API key")).to_have_value(KEY)
+    wait_for_templates(page)
+    assert all(KEY not in url for url in [*urls, page.url])
+
+    page.get_by_text("API key (saved in this browser)").click()  # open the collapsed key section
+    page.get_by_role("button", name="Forget the key").click()
+    assert page.evaluate("localStorage.getItem('reply-rewriter.api-key')") is None
+
+
+def test_keyboard_only_and_every_control_labelled(page, service, upstream):
+    from playwright.sync_api import expect
+
+    page.goto(service.url)
+    wait_for_templates(page)
+    unlabelled = page.evaluate(
+        "[...document.querySelectorAll('input, select, textarea')]"
+        ".filter(e => !e.labels.length).map(e => e.id)"
+    )
+    assert unlabelled == []
+    assert page.locator("#rewrite-text").get_attribute("aria-live") == "polite"
+    assert page.locator("#status").get_attribute("aria-live") == "polite"
+
+    page.get_by_label("Customer's message").focus()
+    page.keyboard.press("Control+Enter")  # nothing to rewrite yet: said in words, focus on the draft
+    expect(page.get_by_role("alert")).to_have_text("Write or paste your draft first.")
+    assert page.evaluate("document.activeElement.id") == "draft"
+    assert upstream.calls == []
+
+    page.keyboard.type(DRAFT)
+    with page.expect_request(lambda r: r.url.endswith("/v1/rewrites")):
+        page.keyboard.press("Control+Enter")
+    expect(page.locator("#verdict-summary")).to_have_text("Every fact of your draft is kept.")
+    assert len(upstream.calls) == 1
+
+    page.get_by_label("Your draft", exact=True).focus()  # Tab reaches the Rewrite button, Enter presses it
+    for _ in range(15):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "rewrite":
+            break
+    assert page.evaluate("document.activeElement.id") == "rewrite"
+    with page.expect_request(lambda r: r.url.endswith("/v1/rewrites")):
+        page.keyboard.press("Enter")
+    expect(page.locator("#verdict-summary")).to_have_text("Every fact of your draft is kept.")
+    assert len(upstream.calls) == 2
