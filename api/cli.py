@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 
 from .errors import RewriterError, TemplateLoadError
@@ -48,8 +49,16 @@ def _serve(args: argparse.Namespace) -> int:
         del app
         uvicorn.run("api.app:create_app", factory=True, workers=settings.workers, **common)
     else:
+        # After a graceful shutdown uvicorn re-raises the SIGTERM it caught; with the default
+        # handler that kills the process (exit status -15), so a finished shutdown looked like a
+        # crash to supervisors. Ours turns it (or a SIGTERM before uvicorn listens) into exit 0.
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
         uvicorn.run(app, **common)
     return 0
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def _rewrite(args: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@ size limit (413 before the route reads too much), and the HTTP metrics by route 
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 import uuid
@@ -88,6 +89,22 @@ class RequestContextMiddleware:
             await send_with_id({
                 "type": "http.response.start", "status": 500,
                 "headers": [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())],
+            })
+            await send({"type": "http.response.body", "body": body})
+        except asyncio.CancelledError:
+            # uvicorn cancels the requests still running when its shutdown grace period ends
+            # (REWRITER_SHUTDOWN_GRACE_S). One not yet answered gets a 503 the caller can retry
+            # on another replica, not uvicorn's bare 500; the task ends right after either way.
+            if started_response:
+                raise
+            log.warning("request cut short by shutdown", extra={"request_id": request_id})
+            body = json.dumps(
+                problem(503, "Service unavailable", "the service is shutting down; retry the request", request_id)
+            ).encode()
+            await send_with_id({
+                "type": "http.response.start", "status": 503,
+                "headers": [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode()),
+                            (b"retry-after", b"1")],
             })
             await send({"type": "http.response.body", "body": body})
         finally:

@@ -17,7 +17,7 @@ async def healthz() -> dict:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", responses={503: {"description": "Not ready: the failing check is false in `checks`"}})
 async def readyz(request: Request) -> JSONResponse:
     """Templates are loaded and a model is configured (and, for a local model, loaded)."""
     rewriter = request.app.state.rewriter

@@ -30,6 +30,7 @@ router = APIRouter(prefix="/v1", tags=["rewrites"], dependencies=[Depends(requir
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": text}
     for status, text in {
+        400: "The body could not be parsed (e.g. not UTF-8)",
         401: "API key missing or wrong",
         413: "Request body too large",
         422: "Invalid input (the detail names the field)",
@@ -89,6 +90,9 @@ async def create_rewrite(body: RewriteRequest, rewriter: RewriterDep, request: R
     return EventSourceResponse(
         _sse(first, events, request_id_of(request), lambda result: _log_result(request, body, result)),
         ping=15,
+        # sse-starlette cuts every open stream as soon as uvicorn is asked to exit; a rewrite in
+        # flight gets the same grace period as any other request instead.
+        shutdown_grace_period=rewriter.settings.shutdown_grace_s,
     )
 
 
@@ -161,9 +165,16 @@ async def create_rewrites_batch(body: BatchRequest, rewriter: RewriterDep, reque
 @router.post(
     "/rewrite/simple",
     response_class=PlainTextResponse,
-    responses={**PROBLEM_RESPONSES, 200: {"content": {"text/plain": {}}, "description": "The rewrite"}},
+    responses={
+        **PROBLEM_RESPONSES,
+        200: {"content": {"text/plain": {}}, "description": "The rewrite"},
+        415: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "The body is not text/plain"},
+    },
     openapi_extra={
-        "requestBody": {"required": True, "content": {"text/plain": {"schema": {"type": "string"}}}}
+        "requestBody": {
+            "required": True,
+            "content": {"text/plain": {"schema": {"type": "string", "minLength": 1, "pattern": r"\S"}}},
+        }
     },
 )
 async def simple_rewrite(

@@ -6,9 +6,15 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 
 from ..auth import require_key
 from ..errors import UnknownTemplate
+from ..problems import PROBLEM_JSON
+from ..schemas import Problem
 from ..templates import TemplateRegistry
+from .rewrites import PROBLEM_RESPONSES
 
-router = APIRouter(prefix="/v1/templates", tags=["templates"], dependencies=[Depends(require_key)])
+router = APIRouter(
+    prefix="/v1/templates", tags=["templates"], dependencies=[Depends(require_key)],
+    responses={status: PROBLEM_RESPONSES[status] for status in (401, 429)},
+)
 
 
 def _summary(registry: TemplateRegistry, name: str) -> dict:
@@ -32,7 +38,10 @@ async def list_templates(request: Request) -> dict:
     }
 
 
-@router.get("/{name}")
+@router.get(
+    "/{name}",
+    responses={404: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "No template by that name"}},
+)
 async def get_template(name: str, request: Request) -> dict:
     """One template with all its versions; 404 for an unknown name."""
     registry: TemplateRegistry = request.app.state.rewriter.templates
