@@ -7,6 +7,7 @@ It runs around the whole response, so a request holds its in-flight lease until 
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -62,9 +63,13 @@ class AccessMiddleware:
                 {"retry-after": str(outcome.retry_after_s)}, limit=outcome.limit,
             )
             return
+        renewing = outcome.lease_id is not None and self.limiter.backend == "redis"
+        keeper = asyncio.create_task(self.limiter.hold(outcome)) if renewing else None
         try:
             await self.app(scope, receive, send)
         finally:
+            if keeper is not None:
+                keeper.cancel()
             await self.limiter.release(outcome)
 
 

@@ -48,8 +48,7 @@ def create_app(settings: Settings | None = None, rewriter: Rewriter | None = Non
     app.state.settings = settings
     app.state.rewriter = rewriter
     keys = KeyChecker(settings.api_keys)  # a malformed entry stops start-up here, naming it
-    # A lease outlives the longest request (deadline, then the shutdown grace) and then expires.
-    limiter = RateLimiter(settings.redis_url, lease_ttl_s=settings.timeout_s * 2 + settings.shutdown_grace_s + 30)
+    limiter = RateLimiter(settings.redis_url)
     app.state.keys = keys
     app.state.limiter = limiter
     app.state.readiness_checks: Callable[[], dict[str, bool]] = (

@@ -18,6 +18,7 @@ import pytest
 from api.app import create_app
 from api.auth import KeyChecker, KeyConfigError, digest, entry_for, parse_entry
 from api.cli import main as cli_main
+from api.ratelimit import Rejection
 
 from .conftest import CHAT_URL, chat_reply, make_settings, parse_sse, sse_body
 
@@ -31,6 +32,12 @@ def _client(app) -> httpx.AsyncClient:
 
 def _bearer(key: str) -> dict[str, str]:
     return {"authorization": f"Bearer {key}"}
+
+
+def _sample(name: str, **labels: str) -> float:
+    from api import metrics
+
+    return metrics.REGISTRY.get_sample_value(name, labels) or 0.0
 
 
 # --- keys ------------------------------------------------------------------------------------
@@ -84,7 +91,10 @@ def test_new_key_command_prints_a_key_and_an_entry_that_accepts_it(capsys):
 
 async def test_key_names_reach_metrics_and_keys_never_do(upstream):
     upstream.post(CHAT_URL).mock(return_value=chat_reply(DRAFT))
-    app = create_app(make_settings(api_keys=f"{entry_for('helpdesk-a', 'key-aaa')},{entry_for('widget', 'key-bbb')}"))
+    app = create_app(make_settings(api_keys=f"{entry_for('metrics-a', 'key-aaa')},{entry_for('widget', 'key-bbb')}"))
+    counted = [("metrics-a", "200"), ("widget", "200")]
+    before = {c: _sample("rewriter_key_requests_total", key=c[0], status=c[1]) for c in counted}
+    rejected = _sample("rewriter_http_requests_total", route="/v1/*", method="POST", status="401")
     async with _client(app) as client:
         assert (await client.post("/v1/rewrites", json={"draft": DRAFT}, headers=_bearer("key-aaa"))).status_code == 200
         assert (await client.get("/v1/templates", headers={"x-api-key": "key-bbb"})).status_code == 200
@@ -93,9 +103,9 @@ async def test_key_names_reach_metrics_and_keys_never_do(upstream):
         assert wrong.json()["detail"] == "the API key is not valid"
         assert "x-request-id" in wrong.headers
         metrics = (await client.get("/metrics")).text
-    assert 'rewriter_key_requests_total{key="helpdesk-a",status="200"} 1.0' in metrics
-    assert 'rewriter_key_requests_total{key="widget",status="200"} 1.0' in metrics
-    assert 'route="/v1/*",status="401"' in metrics
+    for c in counted:
+        assert _sample("rewriter_key_requests_total", key=c[0], status=c[1]) - before[c] == 1
+    assert _sample("rewriter_http_requests_total", route="/v1/*", method="POST", status="401") - rejected == 1
     assert "key-aaa" not in metrics and "key-zzz" not in metrics
 
 
@@ -106,6 +116,7 @@ async def test_requests_per_minute_limit_answers_429_with_retry_after(upstream):
     upstream.post(CHAT_URL).mock(return_value=chat_reply(DRAFT))
     entries = f"{entry_for('tight', 'key-t')}:2,{entry_for('roomy', 'key-r')}"
     app = create_app(make_settings(api_keys=entries, rate_limit_rpm=50))
+    before = _sample("rewriter_rate_limited_total", key="tight", limit="rpm")
     async with _client(app) as client:
         statuses = [
             (await client.post("/v1/rewrites", json={"draft": DRAFT}, headers=_bearer("key-t"))).status_code
@@ -121,7 +132,8 @@ async def test_requests_per_minute_limit_answers_429_with_retry_after(upstream):
     body = limited.json()
     assert body["limit"] == "rpm" and "tight" in body["detail"] and "2 requests per minute" in body["detail"]
     assert other.status_code == 200
-    assert 'rewriter_rate_limited_total{key="tight",limit="rpm"} 2.0' in metrics
+    assert _sample("rewriter_rate_limited_total", key="tight", limit="rpm") - before == 2
+    assert 'rewriter_rate_limited_total{key="tight",limit="rpm"}' in metrics
 
 
 async def test_concurrency_limit_holds_a_slot_until_the_response_is_over(upstream):
@@ -277,12 +289,82 @@ async def test_replicas_share_the_concurrency_limit_through_redis(upstream, redi
 async def test_unreachable_redis_lets_requests_through_and_counts_it(upstream):
     upstream.post(CHAT_URL).mock(return_value=chat_reply(DRAFT))
     app = create_app(make_settings(rate_limit_rpm=5, redis_url=f"redis://127.0.0.1:{_free_port()}/0"))
+    before = _sample("rewriter_rate_limit_errors_total", backend="redis")
     async with _client(app) as client:
         response = await client.post("/v1/rewrites", json={"draft": DRAFT})
-        metrics = (await client.get("/metrics")).text
-    assert response.status_code == 200
-    assert 'rewriter_rate_limit_errors_total{backend="redis"}' in metrics
+        again = await client.post("/v1/rewrites", json={"draft": DRAFT})
+    assert response.status_code == 200 and again.status_code == 200
+    # One failure counted; the second request skipped Redis instead of failing on it again.
+    assert _sample("rewriter_rate_limit_errors_total", backend="redis") - before == 1
     await app.state.limiter.close()
+
+
+async def test_a_hung_redis_is_skipped_after_its_first_timeout():
+    """A Redis that accepts connections and never answers: the first request waits the short
+    timeout and goes through; the next ones do not touch Redis at all for a while."""
+    from api.ratelimit import RateLimiter
+
+    connections = []
+
+    async def swallow(reader, writer):
+        connections.append(writer)
+        await reader.read(1 << 16)
+
+    server = await asyncio.start_server(swallow, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    limiter = RateLimiter(f"redis://127.0.0.1:{port}/0")
+    try:
+        first = await limiter.acquire("key:x", "x", rpm=5, concurrent=2)
+        opened = len(connections)
+        later = [await limiter.acquire("key:x", "x", rpm=5, concurrent=2) for _ in range(5)]
+        assert not isinstance(first, Rejection)  # let through
+        assert all(lease.lease_id is None for lease in later)
+        assert opened >= 1 and len(connections) == opened
+    finally:
+        server.close()
+        for writer in connections:
+            writer.close()
+
+
+async def test_a_request_turned_away_for_concurrency_keeps_the_minute_budget(upstream, redis_url):
+    async def slow(request):
+        await asyncio.sleep(0.3)
+        return chat_reply(DRAFT)
+
+    upstream.post(CHAT_URL).mock(side_effect=slow)
+    for url in (None, redis_url):
+        entries = f"{entry_for('budget-' + ('redis' if url else 'memory'), 'key-b')}:3:1"
+        app = create_app(make_settings(api_keys=entries, redis_url=url))
+        async with _client(app) as client:
+            call = lambda: client.post("/v1/rewrites", json={"draft": DRAFT}, headers=_bearer("key-b"))  # noqa: E731
+            first = await asyncio.gather(call(), call(), call())
+            assert sorted(r.status_code for r in first) == [200, 429, 429]
+            assert {r.json()["limit"] for r in first if r.status_code == 429} == {"concurrent"}
+            # Only one of the three used the minute's budget of 3: two more fit, then rpm says no.
+            assert [(await call()).status_code for _ in range(3)] == [200, 200, 429]
+        await app.state.limiter.close()
+
+
+async def test_redis_leases_are_renewed_while_held_and_given_back_at_shutdown(redis_url):
+    import redis.asyncio as aioredis
+
+    from api.ratelimit import RateLimiter
+
+    limiter = RateLimiter(redis_url, lease_ttl_s=0.6)
+    probe = aioredis.from_url(redis_url)
+    key = "reply-rewriter:in-flight:key:renewed"
+    try:
+        lease = await limiter.acquire("key:renewed", "renewed", rpm=0, concurrent=1)
+        keeper = asyncio.create_task(limiter.hold(lease))
+        await asyncio.sleep(1.5)  # well past the 0.6 s lease: only renewal keeps it
+        assert await probe.zcard(key) == 1
+        assert isinstance(await limiter.acquire("key:renewed", "renewed", rpm=0, concurrent=1), Rejection)
+        keeper.cancel()
+        # A request cut at shutdown never releases its lease; closing the limiter does.
+        await limiter.close()
+        assert await probe.zcard(key) == 0
+    finally:
+        await probe.aclose()
 
 
 # --- CORS and input limits ---------------------------------------------------------------------
