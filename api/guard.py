@@ -56,23 +56,35 @@ class Masked:
 
     @property
     def pii(self) -> dict[str, int] | None:
-        """Distinct values masked, by kind (email, phone, card, iban); None when PII was not masked."""
-        if self.pii_tokens is None:
+        """Distinct values masked, by kind (email, phone, card, iban); None when PII was not masked
+        or none was found."""
+        if not self.pii_tokens:
             return None
         counts: dict[str, int] = {}
         for kind in self.pii_tokens.values():
             counts[kind] = counts.get(kind, 0) + 1
         return counts
 
+    def _holds(self, fact_text: str, token: str) -> bool:
+        """Whether a fact of the draft is, holds or is part of the value masked as `token`."""
+        return self.originals[token] in fact_text or self.parts.get(fact_text) == token
+
     def missing(self, output: str, verdict: "Verdict") -> list["Violation"]:
         """Violations for the draft's personal data whose token the model's `output` (still
         masked) dropped, unless `verdict` already names it as lost: to the fact comparison the same
-        phone number written in two formats is one fact, here it is two tokens."""
+        phone number written in two formats is one fact, here it is two tokens. The lost and
+        altered violations `verdict` has for masked values are relabelled, in place, with the
+        value's kind (the fact extractor reads a card number as a phone, an IBAN as an id...)."""
         violations = []
         for token, kind in (self.pii_tokens or {}).items():
             value = self.originals[token]
+            verdict.violations[:] = [  # in place: callers write `verdict.violations += missing(...)`
+                Violation(v.kind, kind, v.value, kind + v.detail[len(v.fact):])
+                if v.kind in ("lost", "altered") and v.fact != kind and self._holds(v.value, token) else v
+                for v in verdict.violations
+            ]
             if token in self.text and token not in output and not any(
-                value in fact.text or self.parts.get(fact.text) == token for fact in verdict.lost
+                self._holds(fact.text, token) for fact in verdict.lost
             ):
                 violations.append(Violation("lost", kind, value, f"{kind} {value!r} is missing"))
         return violations
