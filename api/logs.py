@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging.config
 from typing import Any
 
+from pythonjsonlogger.core import RESERVED_ATTRS
+
 from .settings import Settings
 
 # Libraries whose debug/info lines can carry request bodies, prompts or URLs with keys.
@@ -25,6 +27,9 @@ def config(settings: Settings) -> dict[str, Any]:
             "()": "pythonjsonlogger.json.JsonFormatter",
             "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            # uvicorn's ANSI copy of its message, and the marker litellm's filter stamps on
+            # every record: noise in a JSON line.
+            "reserved_attrs": [*RESERVED_ATTRS, "color_message", "litellm_redacted"],
         }
     else:
         formatter = {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}
