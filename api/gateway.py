@@ -141,7 +141,8 @@ def _reason(exc: BaseException) -> str:
 
 def _describe(model: str, exc: BaseException) -> str:
     status = getattr(exc, "status_code", None)
-    message = str(getattr(exc, "message", "") or exc).strip().splitlines()[0][:200]
+    # Some carry no message at all (a bare TimeoutError): "".splitlines() is empty.
+    message = (str(getattr(exc, "message", "") or exc).strip().splitlines() or [""])[0][:200]
     prefix = f"HTTP {status}" if isinstance(status, int) else type(exc).__name__
     return f"{model}: {prefix}: {message}"
 
@@ -277,11 +278,13 @@ class Gateway:
                     raise DeadlineExceeded(f"no answer within {self.settings.timeout_s:g} s")
                 started = time.monotonic()
                 try:
-                    async with asyncio.timeout(remaining):
+                    async with asyncio.timeout(remaining) as budget:
                         result = await attempt_fn(model, prompt, params, remaining)
                 except TimeoutError as exc:
                     metrics.UPSTREAM_ERRORS.labels(model, "timeout").inc()
-                    if time.monotonic() >= deadline:
+                    # Our own timeout is the deadline, even when it fires a little before
+                    # time.monotonic() gets there (uvloop's clock is libuv's cached milliseconds).
+                    if budget.expired() or time.monotonic() >= deadline:
                         metrics.UPSTREAM_LATENCY.labels(model, "deadline").observe(time.monotonic() - started)
                         raise DeadlineExceeded(f"no answer within {self.settings.timeout_s:g} s") from exc
                     raise

@@ -3,10 +3,16 @@
 (respx) always answers a faithful rewrite. No 5xx, and every response (status code, content type,
 headers, body) must match what the schema declares.
 
+Each operation's test also checks, once all its cases ran, that the fuzzing was not all rejected
+at the door: rewrites (plain and streamed) reached the model and succeeded, bad input got its
+problem responses, batches went through. That check lives in the same test item (the `reached`
+fixture), so it holds whatever `-k`, the order or the other tests do.
+
 Bounded: at most MAX_EXAMPLES generated cases per operation and phase, no Hypothesis deadline
-(the first rewrite pays for litellm's lazy imports). `/metrics` and the web page are left out of the
-schema on purpose (`include_in_schema=False`: Prometheus text and HTML, nothing a JSON schema can
-describe), so they are not fuzzed.
+(the first rewrite pays for litellm's lazy imports). Derandomized: the same cases on every run, so
+a failure reproduces as is. `/metrics` and the web page are left out of the schema on purpose
+(`include_in_schema=False`: Prometheus text and HTML, nothing a JSON schema can describe), so they
+are not fuzzed.
 """
 
 from __future__ import annotations
@@ -31,7 +37,12 @@ from .conftest import CHAT_URL, chat_json, make_settings, parse_sse, sse_body
 MAX_EXAMPLES = 30
 
 KEY = "fuzz-key-0123456789abcdef"  # with a key configured, every /v1 operation declares its security for real
-SEEN: collections.Counter[tuple[str, int, str]] = collections.Counter()  # (operation, status, media type)
+# What the fuzzing of an operation must reach, at least once each: (status, media type).
+MUST_REACH = {
+    "POST /v1/rewrites": [(200, "application/json"), (200, "text/event-stream"), (422, "application/problem+json")],
+    "POST /v1/rewrites:batch": [(200, "application/json")],
+}
+MODEL_OPERATIONS = set(MUST_REACH)  # their successes went through the (fake) model
 app = create_app(make_settings(timeout_s=5.0, api_keys=[entry_for("fuzz", KEY)]))
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 
@@ -78,9 +89,43 @@ def upstream():
         yield route
 
 
+class Reached:
+    """What one operation's cases got back: counts by (status, media type)."""
+
+    def __init__(self) -> None:
+        self.seen: collections.Counter[tuple[int, str]] = collections.Counter()
+        self.failed = False
+
+
+@pytest.fixture
+def reached(request, upstream):
+    """Per test item, that is one operation and all its generated cases: set up before the first
+    case, checked after the last one (unless a case already failed the test)."""
+    operation = getattr(request.node, "operation_label", request.node.name)
+    calls_before = upstream.call_count
+    got = Reached()
+    yield got
+    print(f"\n{operation}: " + ", ".join(f"{status} {media} x{count}" for (status, media), count in sorted(got.seen.items())))
+    if got.failed:
+        return
+    missing = [want for want in MUST_REACH.get(operation, []) if got.seen[want] == 0]
+    assert not missing, f"{operation}: the fuzzing never got {missing}; it got {dict(got.seen)}"
+    if operation in MODEL_OPERATIONS:
+        assert upstream.call_count > calls_before, f"{operation}: the fuzzing never reached the model"
+
+
 @schema.parametrize()
-@settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
-def test_api_conforms_to_its_schema(case):
+@settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True,
+          database=None)
+def test_api_conforms_to_its_schema(case, reached):
+    try:
+        check_case(case, reached)
+    except BaseException:
+        reached.failed = True
+        raise
+
+
+def check_case(case, reached: Reached) -> None:
     response = case.call_and_validate(
         headers={"Authorization": f"Bearer {KEY}"},
         # Valid by the schema yet refused with a 422 on purpose: an unknown template, variables
@@ -92,7 +137,7 @@ def test_api_conforms_to_its_schema(case):
         excluded_checks=[schemathesis.checks.positive_data_acceptance, schemathesis.checks.negative_data_rejection],
     )
     media_type = (response.headers.get("content-type") or [""])[0].split(";")[0]  # schemathesis: lists
-    SEEN[(f"{case.method} {case.path}", response.status_code, media_type)] += 1
+    reached.seen[(response.status_code, media_type)] += 1
     # The upstream never fails here, so even the documented 502/503/504 must not happen.
     assert response.status_code < 500, response.text
     if media_type == "text/event-stream":  # the schema cannot describe the events: check them here
@@ -100,15 +145,3 @@ def test_api_conforms_to_its_schema(case):
         assert [name for name, _ in events[:-1]] == ["delta"] * (len(events) - 1), events
         assert events[-1][0] == "result", events
         RewriteResult.model_validate(events[-1][1])
-
-
-def test_fuzzing_reached_the_model_and_the_errors(upstream):
-    """The fuzzing above was not all rejected at the door: rewrites (plain and streamed) reached
-    the model and succeeded, and bad input got its problem responses."""
-    for (operation, status, media_type), count in sorted(SEEN.items()):
-        print(f"{count:4d}  {operation} -> {status} {media_type}")
-    assert upstream.call_count > 0
-    assert SEEN[("POST /v1/rewrites", 200, "application/json")] > 0
-    assert SEEN[("POST /v1/rewrites", 200, "text/event-stream")] > 0
-    assert SEEN[("POST /v1/rewrites", 422, "application/problem+json")] > 0
-    assert SEEN[("POST /v1/rewrites:batch", 200, "application/json")] > 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -24,6 +25,8 @@ from ..problems import (
 )
 from ..rewriter import Rewriter
 from ..schemas import BatchRequest, BatchResult, Delta, Problem, RewriteRequest, RewriteResult
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/v1", tags=["rewrites"], dependencies=[Depends(require_key)])
 
@@ -151,7 +154,9 @@ async def create_rewrites_batch(body: BatchRequest, rewriter: RewriterDep, reque
             except RewriterError as exc:
                 return {**problem_from_error(exc, request_id), "index": index}
             except Exception:  # noqa: BLE001 - one broken item never fails the others
-                return problem(500, "Internal error", "unexpected error", request_id, index=index)
+                log.exception("unhandled error in a batch item", extra={"request_id": request_id, "index": index})
+                return problem(500, "Internal error", f"unexpected error; quote request id {request_id}",
+                               request_id, index=index)
 
     results = await asyncio.gather(*(one(i, raw) for i, raw in enumerate(body.items)))
     guard_counts: dict[str, int] = {}
