@@ -20,22 +20,30 @@ import uvicorn
 _DRAFT = re.compile(r"<draft-[0-9a-f]{12}>\n(.*)\n</draft-[0-9a-f]{12}>", re.S)
 
 
-def make_app(latency_s: float, tokens_per_s: float):
-    async def app(scope, receive, send):
-        if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
-        body = b""
+async def lifespan_or_body(scope, receive, send) -> bytes | None:
+    """The ASGI plumbing every fake upstream needs: answer the lifespan protocol (None), or read
+    the whole request body."""
+    if scope["type"] == "lifespan":
         while True:
             message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return None
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            return body
+
+
+def make_app(latency_s: float, tokens_per_s: float):
+    async def app(scope, receive, send):
+        body = await lifespan_or_body(scope, receive, send)
+        if body is None:
+            return
         if scope["path"].rstrip("/") not in ("/v1/chat/completions", "/chat/completions"):
             await send({"type": "http.response.start", "status": 404, "headers": []})
             await send({"type": "http.response.body", "body": b"not found"})

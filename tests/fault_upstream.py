@@ -35,7 +35,7 @@ from pathlib import Path
 import uvicorn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks.fake_upstream import _DRAFT  # noqa: E402 - the same "echo the draft" answer
+from benchmarks.fake_upstream import _DRAFT, lifespan_or_body  # noqa: E402 - the same "echo the draft" answer
 
 FAULTS = {
     "ok": 34, "slow": 10, "429": 10, "500": 8, "503": 8, "hang": 6, "malformed": 8, "truncated": 10, "lossy": 6,
@@ -53,20 +53,9 @@ def make_app(seed: int):
         return random.Random(f"{seed}:{key}:{nth}")
 
     async def app(scope, receive, send):
-        if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await lifespan_or_body(scope, receive, send)
+        if body is None:
+            return
 
         async def answer(status: int, payload: bytes, content_type: bytes = b"application/json", headers=()):
             await send({"type": "http.response.start", "status": status, "headers": [
