@@ -8,12 +8,11 @@ It runs around the whole response, so a request holds its in-flight lease until 
 from __future__ import annotations
 
 import asyncio
-import json
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .auth import ANONYMOUS, KeyChecker, presented_key
-from .problems import PROBLEM_JSON, problem
+from .problems import problem, send_problem
 from .ratelimit import RateLimiter, Rejection
 from .settings import Settings
 
@@ -75,14 +74,4 @@ class AccessMiddleware:
 
 async def _reject(send: Send, state: dict, status: int, title: str, detail: str,
                   headers: dict[str, str], **extra) -> None:
-    body = json.dumps(problem(status, title, detail, state.get("request_id"), **extra)).encode()
-    await send({
-        "type": "http.response.start",
-        "status": status,
-        "headers": [
-            (b"content-type", PROBLEM_JSON.encode()),
-            (b"content-length", str(len(body)).encode()),
-            *[(k.encode(), v.encode()) for k, v in headers.items()],
-        ],
-    })
-    await send({"type": "http.response.body", "body": body})
+    await send_problem(send, problem(status, title, detail, state.get("request_id"), **extra), headers)

@@ -8,13 +8,12 @@ import re
 import time
 import uuid
 
-import json
 import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import metrics
-from .problems import PROBLEM_JSON, BodyTooLarge, problem
+from .problems import BodyTooLarge, problem, send_problem
 
 log = logging.getLogger(__name__)
 
@@ -83,14 +82,9 @@ class RequestContextMiddleware:
             log.exception("unhandled error", extra={"request_id": request_id})
             if started_response:
                 raise
-            body = json.dumps(
-                problem(500, "Internal error", f"unexpected error; quote request id {request_id}", request_id)
-            ).encode()
-            await send_with_id({
-                "type": "http.response.start", "status": 500,
-                "headers": [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())],
-            })
-            await send({"type": "http.response.body", "body": body})
+            await send_problem(send_with_id, problem(
+                500, "Internal error", f"unexpected error; quote request id {request_id}", request_id
+            ))
         except asyncio.CancelledError:
             # uvicorn cancels the requests still running when its shutdown grace period ends
             # (REWRITER_SHUTDOWN_GRACE_S). One not yet answered gets a 503 the caller can retry
@@ -98,15 +92,9 @@ class RequestContextMiddleware:
             if started_response:
                 raise
             log.warning("request cut short by shutdown", extra={"request_id": request_id})
-            body = json.dumps(
-                problem(503, "Service unavailable", "the service is shutting down; retry the request", request_id)
-            ).encode()
-            await send_with_id({
-                "type": "http.response.start", "status": 503,
-                "headers": [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode()),
-                            (b"retry-after", b"1")],
-            })
-            await send({"type": "http.response.body", "body": body})
+            await send_problem(send_with_id, problem(
+                503, "Service unavailable", "the service is shutting down; retry the request", request_id
+            ), {"Retry-After": "1"})
         finally:
             route = scope.get("route")
             status = status_holder[0]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -63,6 +65,22 @@ def request_id_of(request: Request) -> str | None:
 
 def respond(body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse(body, status_code=body["status"], media_type=PROBLEM_JSON, headers=headers)
+
+
+async def send_problem(send: Callable[[dict], Awaitable[None]], body: dict[str, Any],
+                       headers: dict[str, str] | None = None) -> None:
+    """Answer a problem from pure ASGI code (middleware), where there is no Response class."""
+    payload = json.dumps(body).encode()
+    await send({
+        "type": "http.response.start",
+        "status": body["status"],
+        "headers": [
+            (b"content-type", PROBLEM_JSON.encode()),
+            (b"content-length", str(len(payload)).encode()),
+            *[(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()],
+        ],
+    })
+    await send({"type": "http.response.body", "body": payload})
 
 
 def install(app: FastAPI) -> None:
