@@ -9,31 +9,26 @@ bounds everything: a backoff that would outlive it is not slept.
 
 from __future__ import annotations
 
-import os
+import asyncio
+import logging
+import random
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
 
-# litellm fetches a remote price map at import unless told not to; we never touch the network here.
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-
-import asyncio  # noqa: E402
-import logging  # noqa: E402
-import random  # noqa: E402
-import time  # noqa: E402
-from collections.abc import AsyncIterator, Callable  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from typing import Any  # noqa: E402
-
-import litellm  # noqa: E402
-from tenacity import (  # noqa: E402
+import litellm  # api/__init__.py has set litellm's offline price-map switch
+from tenacity import (
     AsyncRetrying,
     RetryCallState,
     retry_if_exception,
     stop_after_attempt,
 )
 
-from . import local_model, metrics  # noqa: E402
-from .errors import DeadlineExceeded, Overloaded, RewriterError, UpstreamError  # noqa: E402
-from .settings import Settings  # noqa: E402
-from .templates import RenderedPrompt  # noqa: E402
+from . import local_model, metrics
+from .errors import DeadlineExceeded, Overloaded, RewriterError, UpstreamError
+from .settings import Settings
+from .templates import RenderedPrompt
 
 PromptFor = Callable[[str], RenderedPrompt]  # renders the prompt in the form a model needs
 

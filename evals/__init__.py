@@ -4,3 +4,5 @@
         --template empathetic@v2 --model openai/gpt-4o-mini --out evals/runs/today
     python -m evals compare evals/runs/yesterday evals/runs/today
 """
+
+import api  # noqa: E402,F401 - first: sets litellm's offline switch before anything imports litellm
