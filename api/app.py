@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from . import __version__, logs, problems
 from .access import AccessMiddleware
 from .auth import KeyChecker
+from .local_model import flatten
 from .middleware import RequestContextMiddleware
 from .ratelimit import RateLimiter
 from .rewriter import Rewriter
@@ -35,7 +36,8 @@ def create_app(settings: Settings | None = None, rewriter: Rewriter | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         log.info("starting", extra={"model": settings.model, "templates": len(rewriter.templates.names())})
         if local is not None:
-            await local.load()
+            sample = rewriter.sample_prompt()
+            await local.load(warm_prompt=flatten(sample.messages) if sample else None)
         yield
         await limiter.close()
 
@@ -47,6 +49,7 @@ def create_app(settings: Settings | None = None, rewriter: Rewriter | None = Non
     )
     app.state.settings = settings
     app.state.rewriter = rewriter
+    app.state.local_model = local  # the embedded model's provider, or None
     keys = KeyChecker(settings.api_keys)  # a malformed entry stops start-up here, naming it
     limiter = RateLimiter(settings.redis_url)
     app.state.keys = keys

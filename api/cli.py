@@ -28,6 +28,10 @@ def _serve(args: argparse.Namespace) -> int:
     log_config = configure(settings)
     try:
         app = create_app(settings)
+        if app.state.local_model is not None:
+            # Before listening: a llama.cpp that cannot generate on this CPU stops start-up here
+            # with the reason, instead of killing the service on its first rewrite.
+            app.state.local_model.prove()
     except TemplateLoadError as exc:
         print(f"cannot start: broken template: {exc}", file=sys.stderr)
         return 2

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import importlib.util
 import logging
 import os
 import queue
@@ -38,7 +39,8 @@ GGUF_MAGIC = b"GGUF"
 
 
 class LocalModelError(Exception):
-    """The local model cannot be used (missing or corrupt file, llama.cpp missing)."""
+    """The local model cannot be used (missing or corrupt file, llama.cpp missing or unable to
+    generate on this CPU)."""
 
 
 class LocalModelBusy(CustomLLMError):
@@ -87,6 +89,68 @@ def flatten(messages: list[dict[str, Any]]) -> str:
     return "\n\n".join(lines) + "\n\nAssistant:"
 
 
+# llama.cpp's log levels (enum ggml_log_level: NONE, DEBUG, INFO, WARN, ERROR, CONT). Its INFO
+# lines are load-time chatter (every tensor, every buffer size): DEBUG for us. CONT continues the
+# previous line. (llama-cpp-python's own callback maps an older enum, so WARN lines came out as
+# errors, printed raw on stderr.)
+_GGML_LEVELS = {0: logging.DEBUG, 1: logging.DEBUG, 2: logging.DEBUG, 3: logging.WARNING, 4: logging.ERROR}
+_GGML_CONT = 5
+llama_log = logging.getLogger("llama_cpp")
+
+
+class _LogBridge:
+    """llama.cpp's log callback: whole lines to the `llama_cpp` logger, so they come out in our
+    format (a JSON line each) instead of raw text between our lines. llama.cpp hands over pieces
+    of lines; a line is logged when its newline arrives."""
+
+    def __init__(self) -> None:
+        self._pending = ""
+        self._level = logging.DEBUG
+        self._lock = threading.Lock()
+        self.callback: Any = None  # the ctypes function; kept here so it is never collected
+
+    def __call__(self, level: int, text: bytes, user_data: Any) -> None:
+        try:
+            piece = text.decode("utf-8", errors="replace") if text else ""
+            with self._lock:
+                if level != _GGML_CONT:
+                    self._level = _GGML_LEVELS.get(level, logging.DEBUG)
+                self._pending += piece
+                *lines, self._pending = self._pending.split("\n")
+                level_now = self._level
+            for line in lines:
+                if line.strip():
+                    llama_log.log(level_now, line.strip())
+        except Exception:  # noqa: BLE001 - an exception must never cross back into C
+            pass
+
+
+_bridge = _LogBridge()
+
+
+def route_llama_logs() -> None:
+    """Send llama.cpp's own log through `logging` (idempotent; imports llama_cpp)."""
+    import ctypes
+
+    import llama_cpp
+    import llama_cpp.llama  # noqa: F401 - its import installs llama-cpp-python's callback: replace it after
+
+    if _bridge.callback is None:
+        _bridge.callback = llama_cpp.llama_log_callback(_bridge)
+    llama_cpp.llama_log_set(_bridge.callback, ctypes.c_void_p(0))
+
+
+def prove(path: Path, threads: int):
+    """`api.local_probe.probe` (a child process generates a couple of tokens; passes are
+    remembered per process), its failure as a `LocalModelError`."""
+    from .local_probe import ProbeFailed, probe
+
+    try:
+        return probe(path, threads)
+    except ProbeFailed as exc:
+        raise LocalModelError(str(exc)) from exc
+
+
 @dataclass
 class Generation:
     text: str
@@ -114,27 +178,46 @@ class LocalModel:
     def loaded(self) -> bool:
         return self._llama is not None
 
-    def load(self) -> None:
+    def load(self, warm_prompt: str | None = None) -> None:
+        """Load the model, after proving in a child process that llama.cpp generates on this CPU
+        (a build with instructions the CPU lacks dies on its first token, not at load), then
+        generate one token in-process: a failure is a start-up error, and `warm_prompt` (the
+        default template's prompt) leaves its shared prefix in llama.cpp's cache."""
         with self._load_lock:
             if self._llama is not None:
                 return
             check_gguf(self.path)
-            try:
-                from llama_cpp import Llama
-            except ImportError as exc:
-                raise LocalModelError("llama-cpp-python is not installed (pip install '.[local]')") from exc
+            if importlib.util.find_spec("llama_cpp") is None:
+                raise LocalModelError("llama-cpp-python is not installed (pip install '.[local]')")
+            proved = prove(self.path, self.threads)  # before llama.cpp's code runs in this process
+            route_llama_logs()
+            from llama_cpp import Llama
+
             started = time.perf_counter()
             try:
-                self._llama = Llama(
+                llama = Llama(
                     model_path=str(self.path), n_ctx=self.n_ctx, n_threads=self.threads,
                     n_threads_batch=self.threads, verbose=False,
                 )
             except Exception as exc:  # noqa: BLE001 - llama.cpp says little; we say which file
                 raise LocalModelError(f"llama.cpp could not load {self.path}: {exc}") from exc
             # Free it before interpreter teardown: llama.cpp's own __del__ fails once modules are gone.
-            atexit.register(self._llama.close)
+            atexit.register(llama.close)
             self.load_seconds = time.perf_counter() - started
-            log.info("local model loaded", extra={"path": str(self.path), "seconds": round(self.load_seconds, 2)})
+            try:
+                warm = warm_prompt or "Hello"
+                warm_tokens = len(llama.tokenize(warm.encode(), add_bos=True))
+                if warm_tokens >= self.n_ctx - 8:
+                    warm = "Hello"
+                llama.create_completion(prompt=warm, max_tokens=1, temperature=0.0)
+            except Exception as exc:  # noqa: BLE001
+                raise LocalModelError(f"llama.cpp loaded {self.path} but could not generate: {exc}") from exc
+            self._llama = llama
+            log.info("local model loaded", extra={
+                "path": str(self.path), "seconds": round(self.load_seconds, 2),
+                "warm_seconds": round(time.perf_counter() - started - self.load_seconds, 2),
+                "probe_seconds": proved.seconds,
+            })
 
     # --- admission: one running, `queue_size` waiting, the rest refused ---------------------
 
@@ -291,6 +374,12 @@ class LocalProvider(CustomLLM):
         """Cheap start-up check: the file exists and is GGUF (assembling the default if needed)."""
         check_gguf(self.model_path())
 
+    def prove(self) -> None:
+        """Generate a couple of tokens in a child process: a build that cannot run on this CPU
+        is a `LocalModelError` here, before the service listens."""
+        model = self.model()
+        prove(model.path, model.threads)
+
     def model(self) -> LocalModel:
         with self._lock:
             if self._model is None:
@@ -301,8 +390,8 @@ class LocalProvider(CustomLLM):
     def loaded(self) -> bool:
         return self._model is not None and self._model.loaded
 
-    async def load(self) -> None:
-        await asyncio.to_thread(self.model().load)
+    async def load(self, warm_prompt: str | None = None) -> None:
+        await asyncio.to_thread(self.model().load, warm_prompt)
 
     @staticmethod
     def _params(optional_params: dict[str, Any]) -> dict[str, Any]:

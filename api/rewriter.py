@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import guard, metrics
-from .errors import DeadlineExceeded, InvalidRequest, ModelNotAllowed, Overloaded, RewriteRejected, UpstreamError
+from .errors import (
+    DeadlineExceeded, InvalidRequest, ModelNotAllowed, Overloaded, RewriteRejected, RewriterError, UpstreamError,
+)
 from .gateway import Completion, Gateway, Usage
 from .schemas import Delta, GuardOut, RewriteRequest, RewriteResult, TemplateRef, UsageOut
 from .settings import Settings
@@ -123,6 +125,16 @@ class Rewriter:
         if template.has_completion_form and self.settings.uses_completion_form(model):
             return template.render(prepared.context, form="completion")
         return template.render(prepared.context, form="chat")
+
+    def sample_prompt(self) -> RenderedPrompt | None:
+        """The default template's prompt for the default model on a one-line draft, or None when
+        the template cannot render without the caller's variables. A local model generates a
+        token from it at start-up, which leaves the prompt's shared prefix in its cache."""
+        try:
+            prepared = self.prepare(RewriteRequest(draft="Your order has shipped."))
+        except RewriterError:
+            return None
+        return self.render(prepared, self.settings.model)
 
     @staticmethod
     def instructions(prepared: Prepared) -> tuple[str, ...]:

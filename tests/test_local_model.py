@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import re
+import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
 
+from api import local_probe
 from api.app import create_app
-from api.local_model import LocalModelError, register
+from api.local_model import LocalModel, LocalModelError, default_model_path, register
+from api.settings import Settings
 
 from .conftest import make_settings, parse_sse
+from .processes import base_env, start
+
+ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.local_model
 
@@ -33,10 +43,100 @@ async def local_client(local_app):
         yield client
 
 
+@pytest.fixture(scope="module")
+def model_path() -> Path:
+    return default_model_path(Settings(_env_file=None).cache_dir)
+
+
+def test_the_model_generates_in_a_child_process(model_path):
+    """The installed llama.cpp runs on this CPU: a child process generates (a crash of native
+    code there fails this test with the signal's name instead of aborting the run)."""
+    result = local_probe.probe(model_path, threads=os.cpu_count() or 1, command=[
+        sys.executable, "-P", local_probe.__file__, str(model_path), str(os.cpu_count() or 1)])
+    assert result.completion_tokens == local_probe.PROBE_TOKENS
+    assert "AVX2 = 1" in result.system_info or "x86" not in os.uname().machine
+
+
+def test_the_installed_build_is_portable(model_path):
+    """`make install` builds llama.cpp for a baseline x86-64 CPU: no AVX-512 or AMX code, which
+    a CPU may advertise and still trap (it did here, on a Xeon VM). Native builds fail this."""
+    result = local_probe.probe(model_path, threads=1)
+    enabled = {name for name, on in re.findall(r"(\w+) = (\d)", result.system_info) if on == "1"}
+    assert not {name for name in enabled if name.startswith(("AVX512", "AMX"))}, result.system_info
+
+
+def test_a_child_killed_by_a_signal_is_a_failed_probe_naming_it(model_path):
+    crash = [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGILL)"]
+    with pytest.raises(local_probe.ProbeFailed, match=r"crashed \(SIGILL\).*gemma.*make clean"):
+        local_probe.probe(model_path, threads=1, command=crash)
+    failing = [sys.executable, "-c", "raise SystemExit('no model for you')"]
+    with pytest.raises(local_probe.ProbeFailed, match="could not generate.*no model for you"):
+        local_probe.probe(model_path, threads=1, command=failing)
+
+
+def test_loading_stops_when_the_probe_crashes(model_path, monkeypatch):
+    """The in-process load never runs llama.cpp's code after a crashed probe: the error says why."""
+    crash = [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGILL)"]
+    real = local_probe.probe
+    monkeypatch.setattr(local_probe, "probe", lambda path, threads: real(path, threads, command=crash))
+    model = LocalModel(model_path, threads=1, n_ctx=512, queue_size=1)
+    with pytest.raises(LocalModelError, match=r"crashed \(SIGILL\)"):
+        model.load()
+    assert not model.loaded
+
+
+def test_serve_refuses_to_start_when_llama_cpp_cannot_run_here(tmp_path):
+    """End to end: a llama_cpp that dies with SIGILL (standing in for a build with instructions
+    this CPU lacks) stops `python -m api serve` before it listens, with the reason, exit 2."""
+    fake = tmp_path / "fake" / "llama_cpp"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("import os, signal\nos.kill(os.getpid(), signal.SIGILL)\n")
+    env = {**base_env(), "PYTHONPATH": f"{fake.parent}:{ROOT}", "REWRITER_CACHE_DIR": str(default_cache())}
+    proc = subprocess.run([sys.executable, "-m", "api", "serve", "--port", "1"], capture_output=True,
+                          text=True, env=env, cwd=str(tmp_path), timeout=180)
+    assert proc.returncode == 2, proc.stderr
+    assert "cannot start: llama.cpp crashed (SIGILL)" in proc.stderr
+    assert "gemma-3-270m" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def default_cache() -> Path:
+    return Settings(_env_file=None).cache_dir
+
+
+def test_served_logs_are_json_lines_only_llama_cpp_included():
+    """llama.cpp's own lines (buffers, caches, warnings) come out through our logging as JSON,
+    not raw between our lines: every line the service writes, from start to a rewrite, parses."""
+    env = {**base_env(), "REWRITER_LOG_LEVEL": "debug", "PYTHONPATH": str(ROOT)}
+    service = start("local-service", ["-m", "api", "serve", "--port", "{port}"], env=env)
+    try:
+        service.wait_http("/readyz", seconds=120)
+        response = httpx.post(service.url + "/v1/rewrites", json={"draft": DRAFT, "max_tokens": 8},
+                              timeout=120, trust_env=False)
+        assert response.status_code == 200, response.text
+        service.popen.send_signal(signal.SIGTERM)
+        service.popen.wait(timeout=60)
+        lines = [line for line in service.output().splitlines() if line.strip()]
+    finally:
+        service.stop()
+    records = []
+    for line in lines:
+        try:
+            records.append(json.loads(line))
+        except ValueError:
+            pytest.fail(f"a raw line in the service's output: {line!r}")
+    loggers = {record["logger"] for record in records}
+    assert "llama_cpp" in loggers
+    assert any(record["message"] == "local model loaded" for record in records)
+
+
 async def test_lifespan_loads_the_model_and_readyz_reports_it(local_app):
     provider = local_app.state.rewriter.gateway.local
     async with local_app.router.lifespan_context(local_app):
         assert provider.loaded
+        # start-up generated from the default template's prompt: its tokens are in llama.cpp's cache
+        sample = local_app.state.rewriter.sample_prompt().messages[0]["content"]
+        llama = provider.model()._llama
+        assert llama.n_tokens >= len(llama.tokenize(sample.encode(), add_bos=True))
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=local_app), base_url="http://t") as client:
             ready = await client.get("/readyz")
     assert ready.status_code == 200
