@@ -54,12 +54,12 @@ $(STAMP): requirements.lock $(LLAMA_WHEELS)/.built | check-lock
 
 install: $(STAMP)
 
-# The portable llama-cpp-python wheel, built once per machine (about 5 minutes on 2 cores).
+# The portable llama-cpp-python wheel, built once per machine (about 3 minutes on 2 cores).
 llama-wheel: $(LLAMA_WHEELS)/.built
 
 $(LLAMA_WHEELS)/.built:
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@echo "building llama-cpp-python $(LLAMA_VERSION) for a portable CPU (once per machine: about 5 minutes on 2 cores)"
+	@echo "building llama-cpp-python $(LLAMA_VERSION) for a portable CPU (once per machine: about 3 minutes on 2 cores)"
 	@rm -rf $(LLAMA_WHEELS).partial && mkdir -p $(LLAMA_WHEELS).partial
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) \
 	    $(PIP) wheel --quiet --no-cache-dir --no-deps --no-binary llama-cpp-python \
