@@ -73,16 +73,20 @@ def probe(path: Path, threads: int, command: list[str] | None = None, timeout_s:
             ) from exc
         if proc.returncode < 0:
             name = _signal_name(-proc.returncode)
-            raise ProbeFailed(
-                f"llama.cpp crashed ({name}) generating with {path}: the installed llama-cpp-python "
-                f"uses instructions this CPU cannot run; {REBUILD_HINT}"
+            cause = (
+                "the installed llama-cpp-python uses instructions this CPU cannot run"
+                if name == "SIGILL" else "the model file or the llama-cpp-python build is broken"
             )
+            raise ProbeFailed(f"llama.cpp crashed ({name}) generating with {path}: {cause}; {REBUILD_HINT}")
         lines = proc.stdout.strip().splitlines()
         if proc.returncode != 0 or not lines:
             reason = _last_line(proc.stderr) or f"exit status {proc.returncode}"
             raise ProbeFailed(f"llama.cpp could not generate with {path}: {reason}")
-        report = json.loads(lines[-1])
-        result = ProbeResult(report["seconds"], report["completion_tokens"], report["system_info"])
+        try:
+            report = json.loads(lines[-1])
+            result = ProbeResult(report["seconds"], report["completion_tokens"], report["system_info"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ProbeFailed(f"llama.cpp's probe with {path} printed no report: {lines[-1][:200]!r}") from exc
         if command is None:
             _passed[key] = result
         return result

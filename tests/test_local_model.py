@@ -69,9 +69,15 @@ def test_a_child_killed_by_a_signal_is_a_failed_probe_naming_it(model_path):
     crash = [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGILL)"]
     with pytest.raises(local_probe.ProbeFailed, match=r"crashed \(SIGILL\).*gemma.*make clean"):
         local_probe.probe(model_path, threads=1, command=crash)
+    segv = [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"]
+    with pytest.raises(local_probe.ProbeFailed, match=r"crashed \(SIGSEGV\).*model file or the llama-cpp"):
+        local_probe.probe(model_path, threads=1, command=segv)
     failing = [sys.executable, "-c", "raise SystemExit('no model for you')"]
     with pytest.raises(local_probe.ProbeFailed, match="could not generate.*no model for you"):
         local_probe.probe(model_path, threads=1, command=failing)
+    chatty = [sys.executable, "-c", "print('hello')"]
+    with pytest.raises(local_probe.ProbeFailed, match="printed no report: 'hello'"):
+        local_probe.probe(model_path, threads=1, command=chatty)
 
 
 def test_loading_stops_when_the_probe_crashes(model_path, monkeypatch):
