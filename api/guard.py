@@ -7,8 +7,10 @@
 - `check(draft, rewrite, customer_message)` compares the protected facts (`api.facts`) of the
   draft with those of the rewrite: every draft fact must survive (normalised), and the rewrite
   may add none that neither the draft nor the customer's message had. Lost + added facts of the
-  same kind are reported as one "altered" violation. Negation flips on the draft's key statements
-  and new commitments (refunds, discounts, guarantees...) are warnings. The output check
+  same kind are reported as one "altered" violation. A meaning flip (a negation dropped or added
+  on the draft's key statements, a decision turned round: rejected -> approved) is a `flipped`
+  violation, or a `negation_flip` warning with `flips_block=False`; new commitments (refunds,
+  discounts, guarantees...) are warnings. The output check
   (`api.output_check`) adds an `injection` violation for leaked instructions, markup and chat
   role markers that the draft does not have.
 - `word_diff(a, b)` is the word-level diff returned to callers.
@@ -158,7 +160,7 @@ def _parts(text: str, found: list[piilib.Found], tokens: dict[str, str]) -> dict
 
 # --- verdict ---------------------------------------------------------------------------------
 
-ViolationKind = Literal["lost", "added", "altered", "placeholder", "incomplete", "injection"]
+ViolationKind = Literal["lost", "added", "altered", "placeholder", "incomplete", "injection", "flipped"]
 
 
 @dataclass(frozen=True)
@@ -225,10 +227,12 @@ def check(
     invented_tokens: list[str] | None = None,
     truncated: bool = False,
     instructions: Sequence[str] = (),
+    flips_block: bool = True,
 ) -> Verdict:
     """Compare the rewrite's facts with the draft's. `truncated` says the model stopped at its
     token limit: the end of the reply, and whatever it held, is missing. `instructions` are the
-    template's own instructions, which the rewrite must not repeat (`api.output_check`)."""
+    template's own instructions, which the rewrite must not repeat (`api.output_check`).
+    `flips_block`: a meaning flip is a violation (True) or only a warning."""
     draft_facts = factlib.extract(draft)
     rewrite_facts = factlib.extract(rewrite)
     known = draft_facts + factlib.extract(customer_message or "")
@@ -285,7 +289,13 @@ def check(
         )
     for finding in output_check.findings(draft, rewrite, customer_message, instructions=instructions):
         verdict.violations.append(Violation("injection", finding.kind, finding.value, finding.detail))
-    verdict.warnings = _negation_flips(draft, rewrite) + _new_commitments(draft, rewrite)
+    flips = _negation_flips(draft, rewrite) + _state_flips(draft, rewrite)
+    if flips_block:
+        verdict.violations += [Violation("flipped", flip.fact, flip.value, flip.detail) for flip in flips]
+        verdict.warnings = _new_commitments(draft, rewrite)
+    else:
+        verdict.warnings = [Warning("negation_flip", flip.value, flip.detail) for flip in flips]
+        verdict.warnings += _new_commitments(draft, rewrite)
     return verdict
 
 
@@ -334,20 +344,73 @@ def _polarity(text: str) -> tuple[set[str], set[str]]:
     return negated, affirmed
 
 
-def _negation_flips(draft: str, rewrite: str) -> list[Warning]:
+@dataclass(frozen=True)
+class _Flip:
+    fact: Literal["negation", "decision", "availability"]
+    value: str
+    detail: str
+
+
+def _negation_flips(draft: str, rewrite: str) -> list[_Flip]:
     """A term the draft negates that the rewrite states plainly (and never negates), or the
     other way round."""
     draft_no, draft_yes = _polarity(draft)
     rewrite_no, rewrite_yes = _polarity(rewrite)
-    warnings = [
-        Warning("negation_flip", term, f"the draft says no to {term!r}; the rewrite does not")
+    flips = [
+        _Flip("negation", term, f"the draft says no to {term!r}; the rewrite does not")
         for term in sorted(draft_no & rewrite_yes - rewrite_no)
     ]
-    warnings += [
-        Warning("negation_flip", term, f"the rewrite negates {term!r}; the draft does not")
+    flips += [
+        _Flip("negation", term, f"the rewrite negates {term!r}; the draft does not")
         for term in sorted(rewrite_no & draft_yes - draft_no)
     ]
-    return warnings
+    return flips
+
+
+# Outcomes that cannot both be true of one thing: family -> (the "no" side, the "yes" side).
+_STATES = {
+    "decision": (
+        r"reject(?:ed)?|denied|declined|refused|turned\s+down|unsuccessful",
+        r"approved|accepted|issued|granted|successful",
+    ),
+    "availability": (
+        r"unavailable|out\s+of\s+stock|sold\s+out|discontinued",
+        r"(?<!un)available|in\s+stock",
+    ),
+}
+_STATE_RES = {
+    family: (re.compile(rf"\b(?:{no})\b"), re.compile(rf"\b(?:{yes})\b")) for family, (no, yes) in _STATES.items()
+}
+
+
+def _states(text: str) -> dict[str, tuple[set[str], set[str]]]:
+    """Per family, the "no" and "yes" outcomes a text states plainly (in clauses without a
+    negation: "couldn't be approved" states no approval)."""
+    found: dict[str, tuple[set[str], set[str]]] = {family: (set(), set()) for family in _STATES}
+    for clause in _CLAUSES.split(text.lower().replace("’", "'")):
+        if any(word in _NEGATIONS for word in _WORD.findall(clause)):
+            continue
+        for family, (no, yes) in _STATE_RES.items():
+            found[family][0].update(" ".join(m.split()) for m in no.findall(clause))
+            found[family][1].update(" ".join(m.split()) for m in yes.findall(clause))
+    return found
+
+
+def _state_flips(draft: str, rewrite: str) -> list[_Flip]:
+    """A decision or availability the rewrite turns round: the draft states only one side, the
+    rewrite only the other ("your refund was rejected" -> "your refund was issued")."""
+    before, after = _states(draft), _states(rewrite)
+    flips = []
+    for family in _STATES:
+        (draft_no, draft_yes), (rewrite_no, rewrite_yes) = before[family], after[family]
+        if draft_no and not draft_yes and rewrite_yes and not rewrite_no:
+            old, new = sorted(draft_no)[0], sorted(rewrite_yes)[0]
+        elif draft_yes and not draft_no and rewrite_no and not rewrite_yes:
+            old, new = sorted(draft_yes)[0], sorted(rewrite_no)[0]
+        else:
+            continue
+        flips.append(_Flip(family, f"{old} -> {new}", f"the draft says {old!r}; the rewrite says {new!r}"))
+    return flips
 
 
 # name -> (a substring every match contains, the pattern); the substring test skips most regexes.

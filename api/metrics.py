@@ -45,7 +45,7 @@ GUARD_OUTCOMES = Counter(
     ["status"], registry=REGISTRY,
 )
 GUARD_VIOLATIONS = Counter(
-    "rewriter_guard_violations_total", "Fact guard violations by kind (lost, added, altered, placeholder, incomplete, injection) and fact",
+    "rewriter_guard_violations_total", "Fact guard violations by kind (lost, added, altered, placeholder, incomplete, injection, flipped) and fact",
     ["kind", "fact"], registry=REGISTRY,
 )
 KEY_REQUESTS = Counter(

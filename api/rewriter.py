@@ -225,6 +225,7 @@ class Rewriter:
         verdict = guard.check(
             request.draft, text, request.customer_message, invented_tokens=invented,
             truncated=completion.finish_reason == "length", instructions=hidden,
+            flips_block=self.settings.flips_block,
         )
         verdict.violations += prepared.masked.missing(completion.text, verdict)
         usage = Usage(completion.usage.prompt_tokens, completion.usage.completion_tokens)
@@ -252,6 +253,7 @@ class Rewriter:
             second = guard.check(
                 request.draft, fixed, request.customer_message, invented_tokens=invented,
                 truncated=repaired.finish_reason == "length", instructions=hidden,
+                flips_block=self.settings.flips_block,
             )
             second.violations += prepared.masked.missing(repaired.text, second)
             repaired.fallback_from = repaired.fallback_from or completion.fallback_from

@@ -72,10 +72,11 @@ class FactOut(BaseModel):
 
 
 class ViolationOut(BaseModel):
-    kind: Literal["lost", "added", "altered", "placeholder", "incomplete", "injection"]
+    kind: Literal["lost", "added", "altered", "placeholder", "incomplete", "injection", "flipped"]
     fact: str = Field(
         description="the kind of fact: money, date, id, placeholder, url...; for `injection`, what "
-        "the output check found: instructions, markup or role_marker"
+        "the output check found: instructions, markup or role_marker; for `flipped`, what turned "
+        "round: negation, decision or availability"
     )
     value: str
     detail: str

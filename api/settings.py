@@ -89,6 +89,11 @@ class Settings(BaseSettings):
     max_variables: int = Field(20, ge=0, le=50, description="most template variables in one request")
     max_variable_chars: int = Field(500, ge=1, le=2000, description="longest template variable value")
 
+    flips_block: bool = Field(
+        True, description="a meaning flip (a negation dropped or added, rejected -> approved) is a "
+        "guard violation (repair, then fallback); false: only a warning"
+    )
+
     # --- privacy and logs ------------------------------------------------------------------
     mask_pii: bool = Field(
         False, description="mask emails, phones, card numbers and IBANs before the model sees them "

@@ -4,8 +4,8 @@
     .venv/bin/python benchmarks/guard_accuracy.py [--out benchmarks/results/guard_accuracy.json]
 
 Prints the false-positive rate on faithful paraphrases, the recall per corruption kind (a
-violation for lost/altered/added facts and placeholders, a warning for promises and negation
-flips), the misses, and the guard's latency on a 2,000-character draft. Writes the figures as JSON.
+violation for lost/altered/added facts, placeholders and negation flips, a warning for
+promises), the misses, and the guard's latency on a 2,000-character draft. Writes the figures as JSON.
 """
 
 from __future__ import annotations
@@ -44,7 +44,9 @@ def evaluate(cases: list[dict]) -> dict:
                     [w.detail for w in verdict.warnings])})
         for corruption in case["corruptions"]:
             verdict = check(case["draft"], corruption["rewrite"], case["customer_message"])
-            caught = (not verdict.ok) if corruption["expect"] == "violation" else bool(verdict.warnings) or not verdict.ok
+            # Negation flips block by default (REWRITER_FLIPS_BLOCK): only a violation catches one.
+            blocking = corruption["expect"] == "violation" or corruption["kind"] == "negation_flip"
+            caught = (not verdict.ok) if blocking else bool(verdict.warnings) or not verdict.ok
             kind = corruption["kind"].split("_")[0] + "_" + corruption["kind"].split("_")[1] if corruption["kind"].startswith("drop_") else corruption["kind"]
             hits[kind][0] += caught
             hits[kind][1] += 1

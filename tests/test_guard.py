@@ -105,13 +105,47 @@ def test_facts_from_the_customer_message_may_be_repeated():
     assert not check(draft, "Order #5512 ships tomorrow.").ok
 
 
-def test_negation_flip_is_a_warning():
+def test_negation_flip_is_a_violation_by_default():
     draft = "Order #4821 is not eligible for a refund."
     verdict = check(draft, "Good news: order #4821 is eligible for a refund.")
+    assert not verdict.ok
+    assert {(v.kind, v.fact) for v in verdict.violations} == {("flipped", "negation")}
+    assert "eligible" in {v.value for v in verdict.violations}
+    assert verdict.warnings == []
+    assert check(draft, "I'm sorry, order #4821 isn't eligible for a refund.").ok
+
+
+def test_negation_flip_is_only_a_warning_when_flips_do_not_block():
+    draft = "Order #4821 is not eligible for a refund."
+    verdict = check(draft, "Good news: order #4821 is eligible for a refund.", flips_block=False)
     assert verdict.ok
     assert {w.kind for w in verdict.warnings} == {"negation_flip"}
     assert "eligible" in {w.value for w in verdict.warnings}
-    assert check(draft, "I'm sorry, order #4821 isn't eligible for a refund.").warnings == []
+
+
+@pytest.mark.parametrize("draft, rewrite, value", [
+    ("Your refund for order #4821 was rejected because the item was used.",
+     "Good news: your refund for order #4821 was issued.", "rejected -> issued"),
+    ("Your claim was declined.", "I'm happy to say your claim was approved.", "declined -> approved"),
+    ("Your return was accepted.", "I'm sorry, your return was refused.", "accepted -> refused"),
+    ("The blue jacket is out of stock.", "The blue jacket is in stock.", "out of stock -> in stock"),
+])
+def test_a_decision_turned_round_is_a_flip(draft, rewrite, value):
+    verdict = check(draft, rewrite)
+    assert [(v.kind, v.value) for v in verdict.violations] == [("flipped", value)], verdict.describe()
+    assert check(draft, rewrite, flips_block=False).ok
+
+
+@pytest.mark.parametrize("draft, rewrite", [
+    ("Your refund was rejected.", "I'm sorry, your refund was declined."),  # same side, other word
+    ("Your refund was rejected.", "I'm sorry, but your refund couldn't be approved."),  # negated: still no
+    ("Your refund was rejected, but the replacement was approved.",
+     "I'm sorry your refund was rejected; the good news is the replacement was approved."),
+    ("The jacket is unavailable in blue.", "I'm sorry, the jacket is unavailable in blue."),
+])
+def test_the_same_decision_in_other_words_is_no_flip(draft, rewrite):
+    verdict = check(draft, rewrite)
+    assert verdict.ok, verdict.describe()
 
 
 def test_new_commitment_is_a_warning():

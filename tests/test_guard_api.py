@@ -185,3 +185,24 @@ def test_committed_corpus_is_what_the_builder_makes():
 
     committed = [json.loads(line) for line in (Path(__file__).parent / "guard_corpus" / "corpus.jsonl").read_text().splitlines()]
     assert committed == build()
+
+
+FLIPPED = "Good news: your refund for order #4821 was issued, and the used item is no problem."
+
+
+async def test_a_meaning_flip_is_repaired_then_falls_back(client, upstream):
+    route = upstream.post(CHAT_URL).mock(return_value=chat_reply(FLIPPED))
+    body = (await client.post("/v1/rewrites", json={"draft": DRAFT})).json()
+    assert route.call_count == 2  # the first rewrite and one repair naming the flip
+    assert "'rejected'" in sent(route, 1)["messages"][-1]["content"]
+    assert body["guard"]["status"] == "fallback" and body["rewrite"] == DRAFT
+    assert {"kind": "flipped", "fact": "decision", "value": "rejected -> issued",
+            "detail": "the draft says 'rejected'; the rewrite says 'issued'"} in body["guard"]["violations"]
+
+
+async def test_flips_are_only_warnings_when_the_service_says_so(client_for, upstream):
+    upstream.post(CHAT_URL).mock(return_value=chat_reply(FLIPPED))
+    client = client_for(flips_block=False)
+    body = (await client.post("/v1/rewrites", json={"draft": DRAFT})).json()
+    assert body["guard"]["status"] == "passed" and body["rewrite"] == FLIPPED
+    assert "negation_flip" in {w["kind"] for w in body["guard"]["warnings"]}

@@ -441,3 +441,18 @@ def test_keyboard_only_and_every_control_labelled(page, service, upstream):
         page.keyboard.press("Enter")
     expect(page.locator("#verdict-summary")).to_have_text("Every fact of your draft is kept.")
     assert len(upstream.calls) == 2
+
+
+def test_a_turned_round_decision_is_explained_in_words(page, service, upstream):
+    from playwright.sync_api import expect
+
+    upstream.text = "Good news: your refund for order #4821 was issued because the item was used. Nothing we can do."
+    page.goto(service.url)
+    wait_for_templates(page)
+    page.get_by_label("Your draft", exact=True).fill(DRAFT)
+    page.get_by_role("button", name="Rewrite", exact=True).click()
+    expect(page.locator("#verdict-summary")).to_have_text(
+        "The rewrite said “issued” where your draft says “rejected”, so you get your draft unchanged."
+    )
+    expect(page.locator("#rewrite-text")).to_have_text(DRAFT)
+    assert page.errors == []

@@ -430,6 +430,11 @@
         return `changed ${factWords(fact, value, draft)} ${value}${changed ? ` to ${changed[2]}` : ""}`;
       }
       case "placeholder": return `made up the placeholder ${value}`;
+      case "flipped": { // a negation or a decision turned round
+        const turned = /^(.*) -> (.*)$/.exec(value || "");
+        return turned ? `said ${quoted(turned[2])} where your draft says ${quoted(turned[1])}`
+          : `turned round what your draft says about ${quoted(value)}`;
+      }
       case "incomplete": return /empty/.test(detail || "") ? "came back empty" : "was cut off before the end";
       case "injection": // the output check: text a customer must never receive
         if (fact === "instructions") return "repeated the service's own instructions";
