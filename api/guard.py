@@ -228,11 +228,13 @@ def check(
     truncated: bool = False,
     instructions: Sequence[str] = (),
     flips_block: bool = True,
+    examples: Sequence[Fact] = (),
 ) -> Verdict:
     """Compare the rewrite's facts with the draft's. `truncated` says the model stopped at its
     token limit: the end of the reply, and whatever it held, is missing. `instructions` are the
     template's own instructions, which the rewrite must not repeat (`api.output_check`).
-    `flips_block`: a meaning flip is a violation (True) or only a warning."""
+    `flips_block`: a meaning flip is a violation (True) or only a warning. `examples`: the facts
+    of the template's own examples and instructions; an added fact among them is named as copied."""
     draft_facts = factlib.extract(draft)
     rewrite_facts = factlib.extract(rewrite)
     known = draft_facts + factlib.extract(customer_message or "")
@@ -261,6 +263,11 @@ def check(
         ):
             added.append(fact)
 
+    def copied(fact: Fact) -> str:
+        if any(example.keys & fact.keys or (fact.literal and example.literal == fact.literal) for example in examples):
+            return ", copied from the template's examples"
+        return ""
+
     verdict.lost = list(lost)
     # A lost fact and an added fact of the same kind read best as one altered fact.
     for old in list(lost):
@@ -268,14 +275,14 @@ def check(
         if new is not None:
             lost.remove(old)
             added.remove(new)
-            verdict.violations.append(
-                Violation("altered", old.kind, old.text, f"{old.kind} {old.text!r} was changed to {new.text!r}")
-            )
+            verdict.violations.append(Violation(
+                "altered", old.kind, old.text, f"{old.kind} {old.text!r} was changed to {new.text!r}{copied(new)}"
+            ))
     for old in lost:
         verdict.violations.append(Violation("lost", old.kind, old.text, f"{old.kind} {old.text!r} is missing"))
     for new in added:
         verdict.violations.append(
-            Violation("added", new.kind, new.text, f"{new.kind} {new.text!r} is not in the draft")
+            Violation("added", new.kind, new.text, f"{new.kind} {new.text!r} is not in the draft{copied(new)}")
         )
     if not rewrite.strip():
         verdict.violations.append(Violation("incomplete", "text", "", "the rewrite is empty"))

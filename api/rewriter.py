@@ -16,10 +16,12 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+from . import facts as factlib
 from . import guard, metrics
 from .errors import (
     DeadlineExceeded, InvalidRequest, ModelNotAllowed, Overloaded, RewriteRejected, RewriterError, UpstreamError,
 )
+from .facts import Fact
 from .gateway import Completion, Gateway, Usage
 from .schemas import Delta, GuardOut, RewriteRequest, RewriteResult, TemplateRef, UsageOut
 from .settings import Settings
@@ -64,6 +66,7 @@ class Rewriter:
         self.settings = settings
         self.templates = templates
         self.gateway = gateway
+        self._example_facts: dict[str, list[Fact]] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Rewriter":
@@ -135,6 +138,22 @@ class Rewriter:
         except RewriterError:
             return None
         return self.render(prepared, self.settings.model)
+
+    def example_facts(self, template: Template) -> list[Fact]:
+        """The protected facts of a template's own text (its worked examples and instructions,
+        rendered without a draft): a small model copies them into unrelated replies, and the
+        guard names such a fact as copied. Computed once per template."""
+        facts = self._example_facts.get(template.ref)
+        if facts is None:
+            context = {name: spec.default or "" for name, spec in template.spec.variables.items()}
+            context.update(draft="", customer_message="")
+            texts = [m["content"] for m in template.render(context, form="chat").messages]
+            if template.has_completion_form:
+                texts += [m["content"] for m in template.render(context, form="completion").messages]
+            # Bare numbers ("1." of a numbered instruction) are too common to call copied.
+            facts = [f for f in factlib.extract("\n".join(texts)) if f.kind != "number"]
+            self._example_facts[template.ref] = facts
+        return facts
 
     @staticmethod
     def instructions(prepared: Prepared) -> tuple[str, ...]:
@@ -225,7 +244,7 @@ class Rewriter:
         verdict = guard.check(
             request.draft, text, request.customer_message, invented_tokens=invented,
             truncated=completion.finish_reason == "length", instructions=hidden,
-            flips_block=self.settings.flips_block,
+            flips_block=self.settings.flips_block, examples=self.example_facts(prepared.template),
         )
         verdict.violations += prepared.masked.missing(completion.text, verdict)
         usage = Usage(completion.usage.prompt_tokens, completion.usage.completion_tokens)
@@ -253,7 +272,7 @@ class Rewriter:
             second = guard.check(
                 request.draft, fixed, request.customer_message, invented_tokens=invented,
                 truncated=repaired.finish_reason == "length", instructions=hidden,
-                flips_block=self.settings.flips_block,
+                flips_block=self.settings.flips_block, examples=self.example_facts(prepared.template),
             )
             second.violations += prepared.masked.missing(repaired.text, second)
             repaired.fallback_from = repaired.fallback_from or completion.fallback_from

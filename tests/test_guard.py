@@ -234,3 +234,16 @@ def test_property_deleting_any_fact_from_a_passing_rewrite_fails(draft, data):
         rewrite = rewrite[: fact.start] + rewrite[fact.end :]
     assert check(draft, draft).ok
     assert not check(draft, rewrite).ok
+
+
+def test_an_added_fact_from_the_templates_examples_is_named_as_copied():
+    examples = facts.extract("Draft: Order #5512 shipped May 2. Reset link sent to jo@example.com.")
+    draft = "You can download your invoice from the 'Order History' section."
+    verdict = check(draft, "I'm sorry. Order #5512 shipped. You can download your invoice from the "
+                    "'Order History' section, or write to help@shop.example.", examples=examples)
+    details = {v.value: v.detail for v in verdict.violations}
+    assert details["#5512"] == "id '#5512' is not in the draft, copied from the template's examples"
+    assert details["help@shop.example"] == "email 'help@shop.example' is not in the draft"
+    # a fact of the customer's own message is not an addition, even if an example has it too
+    assert check(draft, "Order #5512: you can download your invoice from the 'Order History' section.",
+                 "Where is the invoice for #5512?", examples=examples).ok

@@ -206,3 +206,15 @@ async def test_flips_are_only_warnings_when_the_service_says_so(client_for, upst
     body = (await client.post("/v1/rewrites", json={"draft": DRAFT})).json()
     assert body["guard"]["status"] == "passed" and body["rewrite"] == FLIPPED
     assert "negation_flip" in {w["kind"] for w in body["guard"]["warnings"]}
+
+
+async def test_a_placeholder_copied_from_the_template_is_named_so(client, upstream):
+    route = upstream.post(CHAT_URL).mock(return_value=chat_reply(
+        "Hi {{ticket.requester.first_name}}, I'm sorry: " + GOOD[len("I'm sorry: "):]))
+    body = (await client.post("/v1/rewrites", json={"draft": DRAFT})).json()
+    assert route.call_count == 2
+    assert body["guard"]["status"] == "fallback"
+    assert body["guard"]["violations"] == [{
+        "kind": "added", "fact": "placeholder", "value": "{{ticket.requester.first_name}}",
+        "detail": "placeholder '{{ticket.requester.first_name}}' is not in the draft, copied from the "
+                  "template's examples"}]
