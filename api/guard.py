@@ -6,7 +6,9 @@
   shape, so the guard treats them exactly like placeholders.
 - `check(draft, rewrite, customer_message)` compares the protected facts (`api.facts`) of the
   draft with those of the rewrite: every draft fact must survive (normalised), and the rewrite
-  may add none that neither the draft nor the customer's message had. Lost + added facts of the
+  may add none that neither the draft nor the customer's message had. The draft's content beyond
+  its facts (statements and steps, quoted labels, menu paths, conditions: `api.content`) must
+  survive too: a `lost` violation of fact `content` names what is missing. Lost + added facts of the
   same kind are reported as one "altered" violation. A meaning flip (a negation dropped or added
   on the draft's key statements, a decision turned round: rejected -> approved) is a `flipped`
   violation, or a `negation_flip` warning with `flips_block=False`; new commitments (refunds,
@@ -26,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from . import content
 from . import facts as factlib
 from . import output_check
 from . import pii as piilib
@@ -280,6 +283,8 @@ def check(
             ))
     for old in lost:
         verdict.violations.append(Violation("lost", old.kind, old.text, f"{old.kind} {old.text!r} is missing"))
+    for unit in content.missing(draft, rewrite):  # instructions, steps, labels, conditions
+        verdict.violations.append(Violation("lost", "content", unit.text, unit.detail()))
     for new in added:
         verdict.violations.append(
             Violation("added", new.kind, new.text, f"{new.kind} {new.text!r} is not in the draft{copied(new)}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import statistics
 import sys
 import time
@@ -21,9 +22,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from api import content  # noqa: E402
 from api.guard import check, mask, word_diff  # noqa: E402
 
 CORPUS = ROOT / "tests" / "guard_corpus" / "corpus.jsonl"
+REFERENCES = ROOT / "evals" / "datasets" / "support.jsonl"
+REAL = ROOT / "evals" / "datasets" / "realworld" / "drafts.jsonl"
+GENERIC = "I'm sorry you have any issues with your order. If there are any, please let me know."
 FACT_TARGET, FP_TARGET = 0.99, 0.02
 
 
@@ -64,6 +69,40 @@ def evaluate(cases: list[dict]) -> dict:
         "fact_corruptions": fact_total,
         "recall_by_kind": {k: {"caught": v[0], "total": v[1], "recall": v[0] / v[1]} for k, v in sorted(hits.items())},
         "misses": misses,
+    }
+
+
+def content_figures(cases: list[dict]) -> dict:
+    """The content check alone: false positives on faithful rewrites we have (the corpus's
+    paraphrases, the eval dataset's human references, real drafts wrapped in an opening and a
+    closing), and recall on real drafts with one statement or step taken out, or all of them."""
+    rng = random.Random(13)
+    references = load(REFERENCES)
+    real = load(REAL)
+    flagged = {"corpus paraphrases": [0, 0], "eval references": [0, 0], "real drafts, wrapped": [0, 0]}
+    for case in cases:
+        for text in case["paraphrases"]:
+            flagged["corpus paraphrases"][0] += bool(content.missing(case["draft"], text))
+            flagged["corpus paraphrases"][1] += 1
+    for case in references:
+        flagged["eval references"][0] += bool(content.missing(case["draft"], case["reference"]))
+        flagged["eval references"][1] += 1
+    caught = {"one statement or step dropped": [0, 0], "everything dropped": [0, 0]}
+    for row in real:
+        draft = row["reply"]
+        wrapped = f"I'm sorry for the trouble. {draft} Just reply here if anything is unclear."
+        flagged["real drafts, wrapped"][0] += bool(content.missing(draft, wrapped))
+        flagged["real drafts, wrapped"][1] += 1
+        caught["everything dropped"][0] += bool(content.missing(draft, GENERIC))
+        caught["everything dropped"][1] += 1
+        units = [u for u in content.missing(draft, "") if u.kind == "sentence"]
+        if units:
+            dropped = " ".join(draft.split()).replace(rng.choice(units).text, "")
+            caught["one statement or step dropped"][0] += bool(content.missing(draft, dropped))
+            caught["one statement or step dropped"][1] += 1
+    return {
+        "false_positives": {k: {"flagged": v[0], "total": v[1], "rate": v[0] / v[1]} for k, v in flagged.items()},
+        "recall": {k: {"caught": v[0], "total": v[1], "recall": v[0] / v[1]} for k, v in caught.items()},
     }
 
 
@@ -117,6 +156,16 @@ def main() -> None:
         print(f"  false positive {fp['id']}: {fp['problems']}")
     for miss in result["misses"][:10]:
         print(f"  missed {miss['id']}: {miss['kind']}")
+    result["content"] = content_figures(cases)
+    print("\ncontent check (statements, steps, quoted labels, menu paths, conditions):\n")
+    print(f"| {'faithful rewrites':34} | {'flagged':>7} | {'total':>5} | {'rate':>6} |")
+    print(f"|{'-' * 36}|{'-' * 9}|{'-' * 7}|{'-' * 8}|")
+    for name, row in result["content"]["false_positives"].items():
+        print(f"| {name:34} | {row['flagged']:7d} | {row['total']:5d} | {row['rate']:6.3f} |")
+    print(f"\n| {'real drafts, corrupted':34} | {'caught':>7} | {'total':>5} | {'recall':>6} |")
+    print(f"|{'-' * 36}|{'-' * 9}|{'-' * 7}|{'-' * 8}|")
+    for name, row in result["content"]["recall"].items():
+        print(f"| {name:34} | {row['caught']:7d} | {row['total']:5d} | {row['recall']:6.3f} |")
     print("\nguard cost per request (mask + unmask + check + diff):\n")
     print(f"| {'input':24} | {'draft chars':>11} | {'median ms':>9} | {'max ms':>7} |")
     print(f"|{'-' * 26}|{'-' * 13}|{'-' * 11}|{'-' * 9}|")

@@ -125,7 +125,7 @@ def test_negation_flip_is_only_a_warning_when_flips_do_not_block():
 
 @pytest.mark.parametrize("draft, rewrite, value", [
     ("Your refund for order #4821 was rejected because the item was used.",
-     "Good news: your refund for order #4821 was issued.", "rejected -> issued"),
+     "Good news: your refund for order #4821 was issued, although the item was used.", "rejected -> issued"),
     ("Your claim was declined.", "I'm happy to say your claim was approved.", "declined -> approved"),
     ("Your return was accepted.", "I'm sorry, your return was refused.", "accepted -> refused"),
     ("The blue jacket is out of stock.", "The blue jacket is in stock.", "out of stock -> in stock"),

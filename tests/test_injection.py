@@ -207,7 +207,9 @@ def test_these_keep_every_fact_so_only_the_output_check_stops_them(case):
     prepared = REWRITER.prepare(request_of(case))
     verdict = check(case["draft"], case["attacker_text"], case.get("customer_message"),
                     instructions=REWRITER.instructions(prepared))
-    assert {v.kind for v in verdict.violations} == {"injection"}
+    # No fact or content check sees them (a leaked rule may also read as a meaning flip).
+    assert "injection" in {v.kind for v in verdict.violations}
+    assert not {v.kind for v in verdict.violations} & {"lost", "added", "altered", "placeholder"}
     assert not verdict.lost
 
 

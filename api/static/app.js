@@ -423,7 +423,9 @@
   function describeViolation(violation, draft, rewrite) {
     const { kind, fact, value, detail } = violation;
     switch (kind) {
-      case "lost": return `dropped ${factWords(fact, value, draft)} ${value}`;
+      case "lost":
+        if (fact === "content") return `left out ${quoted(value)}`;
+        return `dropped ${factWords(fact, value, draft)} ${value}`;
       case "added": return `added ${factWords(fact, value, rewrite)} ${value}, which is not in your draft`;
       case "altered": {
         const changed = /was changed to (['"])(.*)\1$/.exec(detail || "");
