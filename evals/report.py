@@ -11,7 +11,7 @@ from typing import Any
 from .scoring import METRICS
 from .summary import badness
 
-KEY_METRICS = ("facts_kept", "guard_passed", "semantic_similarity", "chrf", "rouge_l", "bleu", "judge_empathy")
+KEY_METRICS = ("facts_kept", "content_kept", "guard_passed", "semantic_similarity", "chrf", "rouge_l", "bleu", "judge_empathy")
 
 
 def write_all(out: Path, rows: list[dict[str, Any]], summary: dict[str, Any]) -> None:

@@ -18,6 +18,7 @@ os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")  # before ragas is imported
 import sacrebleu  # noqa: E402
 from ragas.metrics.collections import CHRFScore, NonLLMStringSimilarity, RougeScore  # noqa: E402
 
+from api import content  # noqa: E402
 from api import facts as factlib  # noqa: E402
 from api import guard  # noqa: E402
 
@@ -38,6 +39,8 @@ METRICS: dict[str, Metric] = {m.name: m for m in [
     Metric("string_similarity", True, "normalised Levenshtein similarity to the reference (ragas), 0-1"),
     Metric("semantic_similarity", True, "cosine similarity of MiniLM embeddings to the reference, 0-1"),
     Metric("facts_kept", True, "share of the draft's protected facts that the model's rewrite kept"),
+    Metric("content_kept", True, "share of the draft's content units (statements and steps, quoted labels, "
+           "menu paths, conditions) that the model's rewrite kept"),
     Metric("placeholders_intact", True, "1 when every placeholder of the draft survived the model's rewrite"),
     Metric("added_facts", False, "facts the model's rewrite added (count)"),
     Metric("guard_passed", True, "1 when the first rewrite passed the guard as is"),
@@ -86,8 +89,10 @@ def guard_scores(draft: str, customer_message: str | None, result: dict[str, Any
     verdict = guard.check(draft, attempt, customer_message)
     total = len(verdict.kept) + len(verdict.lost)
     placeholders = [f.text for f in factlib.extract(draft) if f.kind == "placeholder"]
+    units = content.missing(draft, "")  # every unit of the draft, as lost by an empty reply
     return {
         "facts_kept": len(verdict.kept) / total if total else None,
+        "content_kept": 1 - len(content.missing(draft, attempt)) / len(units) if units else None,
         "placeholders_intact": float(all(p in attempt for p in placeholders)) if placeholders else None,
         "added_facts": float(sum(1 for v in verdict.violations if v.kind in {"added", "altered"})),
         "guard_passed": float(status == "passed"),

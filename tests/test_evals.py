@@ -354,3 +354,19 @@ def test_a_case_the_service_refuses_is_a_failed_cell(env, tmp_path):
     with pytest.raises(SystemExit) as info:
         main(["run", "--dataset", str(data), "--out", str(tmp_path / "o"), "--temperature", "3"])
     assert info.value.code == 2
+
+
+def test_content_kept_is_the_share_of_the_drafts_content_units_the_rewrite_kept():
+    from evals.scoring import guard_scores
+
+    draft = ("To cancel, open your order details and press the 'Cancel Order' button. "
+             "Refunds reach your card in five working days after the cancellation.")
+    def result(text: str) -> dict:
+        return {"rewrite": text, "guard": {"status": "passed", "rejected_rewrite": None}, "latency_ms": 1.0,
+                "usage": {"total_tokens": 10}, "cost_usd": 0.0}
+
+    assert guard_scores(draft, None, result("I'm sorry! " + draft))["content_kept"] == 1.0
+    # the label and the first statement gone, the second kept: 1 of 3 units
+    kept = guard_scores(draft, None, result("Refunds reach your card in five working days after the cancellation."))
+    assert kept["content_kept"] == pytest.approx(1 / 3)
+    assert guard_scores("Thanks!", None, result("Thank you!"))["content_kept"] is None
