@@ -98,9 +98,19 @@ def _stem(word: str) -> str:
     return _STEMMER.stemWord(word.replace("’", "'").split("'")[0])
 
 
+def _is_content(word: str) -> bool:
+    word = word.replace("’", "'")
+    return len(word) > 2 and word not in _STOP and word.split("'")[0] not in _STOP  # "you'd": "you"
+
+
 def _content(text: str) -> list[str]:
     """Content words of `text` (lower-cased), stemmed, in order, without stopwords."""
-    return [_stem(w) for w in _WORD.findall(text.lower()) if len(w) > 2 and w.replace("’", "'") not in _STOP]
+    return [_stem(w) for w in _WORD.findall(text.lower()) if _is_content(w)]
+
+
+def words(text: str) -> set[str]:
+    """The stemmed content words of `text` (no function words, no support boilerplate)."""
+    return set(_content(text))
 
 
 def _without_facts(text: str) -> str:

@@ -13,11 +13,11 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from . import facts as factlib
-from . import guard, metrics
+from . import guard, metrics, wrap
 from .errors import (
     DeadlineExceeded, InvalidRequest, ModelNotAllowed, Overloaded, RewriteRejected, RewriterError, UpstreamError,
 )
@@ -45,6 +45,7 @@ class Prepared:
     params: dict[str, Any]
     model: str
     masked: guard.Masked
+    mode: str = "free"  # or "wrap" (api/wrap.py)
 
 
 @dataclass
@@ -100,13 +101,23 @@ class Rewriter:
             request.draft.strip(), pii=pii, customer_message=(request.customer_message or "").strip()
         )
         context = {**variables, "draft": masked.text, "customer_message": masked.customer_message}
+        wrappable = template.has_wrap_form and self.settings.uses_completion_form(model)
+        if request.mode == "wrap" and not wrappable:
+            raise InvalidRequest(
+                f"mode: wrap needs a template with a wrap form ({template.ref} has "
+                f"{'one' if template.has_wrap_form else 'none'}) and a base model prompted in completion "
+                f"form (REWRITER_COMPLETION_MODELS; {model} is not)",
+                field="mode",
+            )
+        # By default only the embedded model wraps: other base models may rewrite well enough.
+        mode = request.mode or ("wrap" if wrappable and model.startswith("local/") else "free")
         defaults = template.spec.parameters
         params = {
             "temperature": request.temperature if request.temperature is not None else defaults.temperature,
             "max_tokens": request.max_tokens if request.max_tokens is not None else defaults.max_tokens,
             "top_p": defaults.top_p,
         }
-        return Prepared(request, template, context, params, model, masked)
+        return Prepared(request, template, context, params, model, masked, mode)
 
     def _check_variables(self, variables: dict) -> None:
         limit = self.settings.max_variables
@@ -190,6 +201,10 @@ class Rewriter:
 
     async def _stream(self, prepared: Prepared) -> AsyncIterator[Delta | RewriteResult]:
         started = time.monotonic()
+        if prepared.mode == "wrap":
+            async for item in self._stream_wrapped(prepared, started):
+                yield item
+            return
         unmasker = guard.StreamUnmasker(prepared.masked)
         try:
             async for item in self.gateway.stream(
@@ -210,10 +225,52 @@ class Rewriter:
             metrics.REWRITES.labels(prepared.template.ref, prepared.model, "error").inc()
             raise
 
+    async def _stream_wrapped(self, prepared: Prepared, started: float) -> AsyncIterator[Delta | RewriteResult]:
+        """Wrap mode streamed: the opening once written, then the draft, then the closing."""
+        try:
+            completion = await self._complete(prepared, started)
+            text, invented = prepared.masked.unmask(completion.text.strip())
+            outcome = await self._judge(prepared, completion, text, invented, started)
+        except Exception:
+            metrics.REWRITES.labels(prepared.template.ref, prepared.model, "error").inc()
+            raise
+        if outcome.status in ("passed", "repaired"):
+            opening, rest = outcome.text.split(prepared.request.draft.strip(), 1)
+            for piece in (opening.rstrip(), " " + prepared.request.draft.strip(), rest):
+                yield Delta(text=piece)
+        yield self._result(prepared, outcome, started)
+
+    async def _wrapped(self, prepared: Prepared, started: float, repair: bool, model: str | None) -> Completion:
+        """Wrap mode (api/wrap.py): the model writes the opening; the draft and a closing follow.
+        On a repair the template's default opening replaces the model's (nothing to generate)."""
+        template, spec = prepared.template, prepared.template.spec.wrap
+        assert spec is not None
+        prompt, name, start = template.render_opening(prepared.context)
+        if repair:
+            first, completion = None, None
+        else:
+            params = {**prepared.params, "max_tokens": spec.max_tokens}
+            completion = await self.gateway.complete(
+                lambda _model: prompt, params, model=model or prepared.model,
+                deadline=started + self.settings.timeout_s,
+            )
+            first = wrap.opening(completion.text, prepared.request.customer_message, prepared.request.draft)
+        body = f"{start} {first}".strip() if first else spec.default_opening
+        if name and not body.startswith("I "):
+            body = body[0].lower() + body[1:]  # "Ana, thank you ..."
+        opening = f"{name} {body}" if name else body
+        parts = wrap.compose(opening, prepared.masked.text, wrap.closing(spec.closings, prepared.request.draft))
+        if completion is None:
+            return Completion("".join(parts), model or prepared.model, "stop", Usage(), 0.0, attempts=0)
+        return replace(completion, text="".join(parts), finish_reason="stop")
+
     async def _complete(self, prepared: Prepared, started: float, repair: tuple[str, str] | None = None,
                         model: str | None = None) -> Completion:
         """One completion through the gateway; with `repair` = (rejected rewrite, what was wrong),
         the conversation goes on with the rejected rewrite and a message naming the problems."""
+        if prepared.mode == "wrap":
+            return await self._wrapped(prepared, started, repair is not None, model)
+
         def prompt_for(name: str) -> RenderedPrompt:
             prompt = self.render(prepared, name)
             if repair is None or prompt.form == "completion":

@@ -26,6 +26,13 @@ class RewriteRequest(BaseModel):
     temperature: float | None = Field(None, ge=0, le=2)
     max_tokens: int | None = Field(None, ge=1, le=8192)
     stream: bool = Field(False, description="answer text/event-stream (single rewrites only)")
+    mode: Literal["wrap", "free"] | None = Field(
+        None,
+        description="wrap: the model writes only an opening sentence, the draft follows word for word, "
+        "then a closing (templates with a wrap form, on base models such as local/...); free: the model "
+        "rewrites the whole reply; null: wrap on the embedded local/... model when the template has a wrap "
+        "form, else free",
+    )
     on_violation: Literal["fallback", "error", "allow"] = Field(
         "fallback",
         description="when the rewrite loses or invents facts even after one repair: answer the "

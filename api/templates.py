@@ -91,6 +91,21 @@ class CompletionForm(BaseModel):
     stop: list[str] = Field(default_factory=list)
 
 
+class WrapForm(BaseModel):
+    """Wrap mode (api/wrap.py): the model writes only an opening sentence; the draft follows
+    verbatim, then one of the closings."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    opening: str = Field(description="few-shot completion prompt that ends where the opening begins")
+    name_prefix: str = Field("", description="rendered and put before the opening (e.g. the customer's name)")
+    start: str = Field("", description="words every opening starts with (after the name prefix)")
+    default_opening: str = Field(min_length=1, description="used when the model's opening is unusable")
+    closings: list[str] = Field(min_length=1, description="closings that invite a reply")
+    max_tokens: int = Field(48, ge=8, le=200)
+    stop: list[str] = Field(default_factory=lambda: ["\n", "###"])
+
+
 class ModelParameters(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -111,6 +126,7 @@ class TemplateFile(BaseModel):
     parameters: ModelParameters = Field(default_factory=ModelParameters)
     messages: list[Message] = Field(min_length=1)
     completion: CompletionForm | None = None
+    wrap: WrapForm | None = None
 
     @field_validator("name")
     @classmethod
@@ -161,12 +177,18 @@ class Template:
         self._completion = (
             self._compile(spec.completion.prompt, known, path) if spec.completion else None
         )
+        self._wrap = (
+            (self._compile(spec.wrap.opening, known, path), self._compile(spec.wrap.name_prefix, known, path))
+            if spec.wrap else None
+        )
         # Render once with sample values so errors surface at start-up, not at first request.
         sample = {name: "sample" for name in known}
         try:
             self.render(sample, form="chat")
             if self._completion is not None:
                 self.render(sample, form="completion")
+            if self._wrap is not None:
+                self.render_opening(sample)
         except JinjaTemplateError as exc:
             raise TemplateLoadError(f"{path}: does not render: {exc}") from exc
 
@@ -243,6 +265,22 @@ class Template:
         messages = [{"role": role, "content": tpl.render(context).strip()} for role, tpl in self._messages]
         return RenderedPrompt(messages=messages)
 
+    @property
+    def has_wrap_form(self) -> bool:
+        return self._wrap is not None
+
+    def render_opening(self, context: dict[str, Any]) -> tuple[RenderedPrompt, str, str]:
+        """Wrap mode: the prompt for the opening sentence, which ends with the rendered name
+        prefix and the opening's first words; and those two (the model writes what follows)."""
+        if self._wrap is None or self.spec.wrap is None:
+            raise ValueError(f"template {self.ref} has no wrap form")
+        prompt, prefix = self._wrap
+        name, start = prefix.render(context).strip(), self.spec.wrap.start.strip()
+        seed = " ".join(part for part in (name, start) if part)
+        text = prompt.render(context).rstrip() + (" " + seed if seed else "")
+        return RenderedPrompt(messages=[{"role": "user", "content": text}], stop=list(self.spec.wrap.stop),
+                              form="completion"), name, start
+
     def describe(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -255,7 +293,8 @@ class Template:
                 for name, v in self.spec.variables.items()
             },
             "parameters": self.spec.parameters.model_dump(exclude_none=True),
-            "forms": ["chat", *(["completion"] if self.has_completion_form else [])],
+            "forms": ["chat", *(["completion"] if self.has_completion_form else []),
+                      *(["wrap"] if self.has_wrap_form else [])],
             "sha256": self.sha256,
         }
 

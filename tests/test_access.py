@@ -423,7 +423,7 @@ async def test_access_log_has_the_fields_and_no_content_by_default(upstream, cap
     (line,) = _access_lines(caplog)
     assert line.request_id == "req-123" and line.key == "helpdesk-a"
     assert line.status == 200 and line.route == "/v1/rewrites" and line.latency_ms > 0
-    assert line.template == "empathetic@2" and line.model == "openai/gpt-4o-mini"
+    assert line.template == "empathetic@3" and line.model == "openai/gpt-4o-mini"
     assert line.guard == "passed" and line.retries == 0 and line.fallback_from is None
     # Nothing anywhere in the logs (ours or litellm's, at DEBUG) carries the texts or the key.
     everything = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)

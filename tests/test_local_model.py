@@ -282,3 +282,41 @@ def test_sync_litellm_calls_work_too(local_app):
     ))
     texts = [c.choices[0].delta.content for c in chunks if c.choices and c.choices[0].delta.content]
     assert len(texts) >= 3
+
+
+WRAP_DRAFT = "To cancel, open your order details and press the 'Cancel Order' button."
+
+
+async def test_the_default_on_the_local_model_wraps_the_draft_word_for_word(local_app, local_client):
+    closings = local_app.state.rewriter.templates.get("empathetic").spec.wrap.closings
+    response = await local_client.post("/v1/rewrites", json={
+        "draft": WRAP_DRAFT, "customer_message": "how do I cancel my order?", "variables": {"customer_name": "Ana"}})
+    body = response.json()
+    assert response.status_code == 200, body
+    assert body["guard"]["status"] == "passed", body["guard"]
+    assert body["template"] == {"name": "empathetic", "version": 3}
+    opening, rest = body["rewrite"].split(WRAP_DRAFT)
+    assert opening.startswith("Ana, ") and opening.strip().endswith((".", "!"))
+    assert rest.strip() in closings
+    assert body["usage"]["completion_tokens"] > 0  # the opening was generated
+
+
+async def test_wrap_mode_streams_opening_draft_and_closing(local_client):
+    response = await local_client.post("/v1/rewrites", json={
+        "draft": WRAP_DRAFT, "customer_message": "how do I cancel my order?", "stream": True})
+    events = parse_sse(response.text)
+    deltas = [data["text"] for name, data in events if name == "delta"]
+    name, result = events[-1]
+    assert name == "result" and result["guard"]["status"] == "passed"
+    assert len(deltas) == 3 and deltas[1] == " " + WRAP_DRAFT
+    assert "".join(deltas) == result["rewrite"]
+
+
+async def test_free_mode_on_the_local_model_rewrites_the_whole_reply(local_client):
+    response = await local_client.post("/v1/rewrites", json={"draft": DRAFT, "mode": "free", "max_tokens": 40})
+    body = response.json()
+    assert response.status_code == 200, body
+    # free rewriting may lose the draft: then the guard sends it back; it never wraps it verbatim
+    assert body["guard"]["status"] in {"passed", "repaired", "fallback"}
+    if body["guard"]["status"] != "fallback":
+        assert body["rewrite"] != DRAFT

@@ -23,7 +23,7 @@ async def test_round_trip_returns_result_and_sends_delimited_draft(client, upstr
     body = response.json()
     assert body["rewrite"] == REWRITE
     assert body["id"].startswith("rw_")
-    assert body["template"] == {"name": "empathetic", "version": 2}
+    assert body["template"] == {"name": "empathetic", "version": 3}
     assert body["model"] == "openai/gpt-4o-mini"
     assert body["usage"] == {"prompt_tokens": 120, "completion_tokens": 40, "total_tokens": 160}
     assert body["cost_usd"] is not None and body["cost_usd"] > 0

@@ -70,7 +70,7 @@ def test_broken_template_stops_the_cli_with_a_message(tmp_path):
 
 def test_resolution_by_name_version_and_pin():
     registry = TemplateRegistry.load(ROOT / "prompts")
-    assert registry.get("empathetic").version == 2
+    assert registry.get("empathetic").version == 3
     assert registry.get("empathetic@v1").version == 1
     assert registry.get("empathetic@1").version == 1
     assert registry.get("empathetic", "v1").version == 1

@@ -101,13 +101,14 @@ async def test_templates_listing(client):
     assert {"empathetic", "friendly", "formal", "concise", "deescalate"} <= names
     assert body["default"] == "empathetic"
     empathetic = next(t for t in body["templates"] if t["name"] == "empathetic")
-    assert [v["version"] for v in empathetic["versions"]] == [1, 2]
-    assert empathetic["latest_version"] == 2
+    assert [v["version"] for v in empathetic["versions"]] == [1, 2, 3]
+    assert empathetic["latest_version"] == 3
     v2 = empathetic["versions"][1]
     assert v2["variables"]["customer_name"]["required"] is False
     assert v2["variables"]["tone"]["default"] == "warm"
     assert v2["parameters"]["temperature"] == 0.3
-    assert "completion" in v2["forms"]
+    assert "completion" in v2["forms"] and "wrap" not in v2["forms"]
+    assert "wrap" in empathetic["versions"][2]["forms"]
 
     one = await client.get("/v1/templates/deescalate")
     assert one.status_code == 200 and one.json()["name"] == "deescalate"

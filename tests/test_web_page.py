@@ -254,7 +254,7 @@ def test_rewrite_streams_in_then_shows_diff_verdict_and_details(page, service, u
     options = page.locator("#template option").all_inner_texts()
     assert "empathetic (default)" in options and "concise" in options and "friendly" in options
     page.get_by_label("Template", exact=True).select_option("empathetic")
-    assert page.locator("#template-version option").all_inner_texts() == ["Latest (v2)", "v2", "v1"]
+    assert page.locator("#template-version option").all_inner_texts() == ["Latest (v3)", "v3", "v2", "v1"]
     page.get_by_label("Version", exact=True).select_option("1")
     page.get_by_label("Customer's message").fill(CUSTOMER)
     page.get_by_label("Your draft", exact=True).fill(DRAFT)
