@@ -76,6 +76,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/guard_accuracy.py
 	$(PY) benchmarks/local_model.py
+	$(PY) benchmarks/default_model.py
 	$(PY) benchmarks/evals_harness.py
 
 eval: $(STAMP)
