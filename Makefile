@@ -31,7 +31,7 @@ UV_VERSION       := 0.13.9
 TORCH_INDEX      ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test bench eval lock check-lock llama-wheel clean
+.PHONY: help install run test bench eval lock check-lock llama-wheel clean clean-llama
 
 help:
 	@echo "make run    start the service (REWRITER_* settings; default: the embedded local model)"
@@ -89,6 +89,8 @@ check-lock:
 	@awk '/^[[:space:]]*(#|$$)/ { next } \
 	     !/^[A-Za-z0-9][A-Za-z0-9._-]*==[A-Za-z0-9.+!_-]+[[:space:]]*(;[^@]*)?$$/ { \
 	         printf "%s:%d: not a name==version pin: %s\n", FILENAME, NR, $$0; bad = 1 } \
+	     /^torch==/ && !/\+cpu/ { \
+	         printf "%s:%d: torch must be the CPU build (torch==X+cpu; see TORCH_INDEX): %s\n", FILENAME, NR, $$0; bad = 1 } \
 	     END { if (bad) { print "the lock must install anywhere; regenerate it with `make lock`"; exit 1 } }' $(LOCK_FILE)
 
 LOCK_VENV := .venv-lock
@@ -103,3 +105,7 @@ lock:
 
 clean:
 	rm -rf $(VENV) $(LOCK_VENV) .pytest_cache .hypothesis
+
+# The built llama.cpp wheels too (the next install compiles again).
+clean-llama: clean
+	rm -rf $(WHEELS)/llama-cpp-python-*

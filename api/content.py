@@ -68,9 +68,11 @@ _PATH = re.compile(rf"{_STEP}(?:\s*(?:>|→|›)\s*{_STEP})+")
 _PATH_SPLIT = re.compile(r"\s*(?:>|→|›)\s*")
 # Condition words and what may stand for them in a rewrite.
 _CONDITIONS = {
-    "if": ("if", "in case", "as long as", "provided", "providing", "should you", "whenever", "once"),
+    "if": ("if", "in case", "as long as", "provided", "providing", "whenever", "once", "should you",
+           "should it", "should this", "should that", "should the", "should your", "should there",
+           "should anything", "should any"),
     "unless": ("unless", "except if", "if not", "if you don't", "if you do not", "only if"),
-    "only": ("only", "solely", "just", "exclusively"),
+    "only": ("only", "solely", "exclusively", "no sooner than", "as long as"),
     "except": ("except", "excluding", "other than", "apart from", "but not", "not including"),
 }
 _CONDITION_RE = {name: re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b")
@@ -161,15 +163,16 @@ def _blank(text: str, labels: list[str]) -> str:
     return plain
 
 
-def _best_cover(words: list[str], windows: list[set[str]]) -> list[str]:
-    """The words missing from the rewrite's window (one to three consecutive sentences) that
-    holds most of them: a statement must survive in one place, not as words scattered over
-    other sentences."""
-    best: list[str] = words
-    for window in windows:
-        absent = [w for w in words if w not in window]
-        if len(absent) < len(best):
-            best = absent
+def _best_window(words: list[str], windows: list[tuple[set[str], str]]) -> tuple[list[str], str]:
+    """The rewrite's window (one to three consecutive sentences) that holds most of `words`: the
+    words it lacks, and its text. A statement must survive in one place, not as words scattered
+    over other sentences, and its condition with it (a closing's "If you have questions" keeps
+    no condition of the draft)."""
+    best: tuple[list[str], str] = (words, "")
+    for found, text in windows:
+        absent = [w for w in words if w not in found]
+        if len(absent) < len(best[0]):
+            best = (absent, text)
     return best
 
 
@@ -188,8 +191,12 @@ def missing(draft: str, rewrite: str) -> list[Unit]:
 
     english = is_english(draft)
     plain_rewrite = _blank(rewrite, labels)
-    rewrite_sets = [set(_content(plain_rewrite[a:b])) for a, b in _sentences(rewrite)]
-    windows = [set().union(*rewrite_sets[i:i + size]) for size in (1, 2, 3) for i in range(len(rewrite_sets))]
+    spans = _sentences(rewrite)
+    sets = [set(_content(plain_rewrite[a:b])) for a, b in spans]
+    windows = [
+        (set().union(*sets[i:i + size]), " ".join(rewrite[a:b] for a, b in spans[i:i + size]).lower().replace("’", "'"))
+        for size in (1, 2, 3) for i in range(len(spans))
+    ]
     conditions: set[str] = set()
     plain_draft = _blank(draft, labels)
     for a, b in _sentences(draft):
@@ -197,12 +204,11 @@ def missing(draft: str, rewrite: str) -> list[Unit]:
         words = list(dict.fromkeys(_content(plain_draft[a:b])))
         if len(words) < MIN_WORDS:
             continue  # a pleasantry ("If you have any questions, let us know"): no unit
+        absent, window = _best_window(words, windows)
         for name in _CONDITION_CUE.findall(sentence.lower()):
-            if name not in conditions and not _CONDITION_RE[name].search(rewrite_low):
+            if name not in conditions and not _CONDITION_RE[name].search(window):
                 conditions.add(name)
                 lost.append(Unit("condition", name))
-        if english:
-            absent = _best_cover(words, windows)
-            if (len(words) - len(absent)) / len(words) < SENTENCE_COVERAGE:
-                lost.append(Unit("sentence", " ".join(sentence.split()), tuple(absent)))
+        if english and (len(words) - len(absent)) / len(words) < SENTENCE_COVERAGE:
+            lost.append(Unit("sentence", " ".join(sentence.split()), tuple(absent)))
     return lost

@@ -73,6 +73,7 @@ class Completion:
     attempts: int = 1
     fallback_from: str | None = None
     errors: list[str] = field(default_factory=list)
+    parts: list[str] | None = None  # the text in the pieces a stream sends (the rewriter's wrap mode)
 
 
 def is_transient(exc: BaseException) -> bool:

@@ -199,8 +199,20 @@ class Verdict:
         return not self.violations
 
     def describe(self) -> str:
-        """One sentence for people and for the repair prompt."""
+        """One sentence for people."""
         return "; ".join(v.detail for v in self.violations)
+
+    def describe_for_model(self) -> str:
+        """The same for the repair prompt, without quoting the draft's sentences: the draft is
+        untrusted text, which stays inside its delimiters and out of our instructions."""
+        parts = []
+        for v in self.violations:
+            if v.kind == "lost" and v.fact == "content" and "statement" in v.detail:
+                words = v.detail.rsplit("(missing words: ", 1)[-1].rstrip(")")
+                parts.append(f"a statement of the draft is missing (its words: {words})")
+            else:
+                parts.append(v.detail)
+        return "; ".join(parts)
 
 
 def _kept(fact: Fact, found: list[Fact], residue: str, words: set) -> bool:
@@ -423,6 +435,13 @@ def _state_flips(draft: str, rewrite: str) -> list[_Flip]:
             continue
         flips.append(_Flip(family, f"{old} -> {new}", f"the draft says {old!r}; the rewrite says {new!r}"))
     return flips
+
+
+def flips(draft: str, text: str) -> list[str]:
+    """What `text`, standing alone, says against the draft: the terms it affirms that the draft
+    negates (or the other way round) and the decisions it turns round. Wrap mode checks its
+    opening with this: beside the draft verbatim, the whole reply always contains both sides."""
+    return [flip.value for flip in _negation_flips(draft, text) + _state_flips(draft, text)]
 
 
 # name -> (a substring every match contains, the pattern); the substring test skips most regexes.

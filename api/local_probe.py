@@ -33,8 +33,9 @@ PROBE_TOKENS = 2
 PROBE_TIMEOUT_S = 180.0
 
 REBUILD_HINT = (
-    "rebuild llama-cpp-python for a portable CPU baseline: `make clean && make run` does it "
-    "(README: \"The default local model\", how the build is made)"
+    "reinstall the portable build with `make clean && make run`; if that build fails too, this CPU "
+    "lacks its AVX2 baseline: `make clean-llama` and build with LLAMA_CMAKE_ARGS for an older CPU "
+    "(README: \"How llama.cpp is built\")"
 )
 
 

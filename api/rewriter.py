@@ -141,13 +141,16 @@ class Rewriter:
         return template.render(prepared.context, form="chat")
 
     def sample_prompt(self) -> RenderedPrompt | None:
-        """The default template's prompt for the default model on a one-line draft, or None when
-        the template cannot render without the caller's variables. A local model generates a
+        """The default template's prompt for the default model on a one-line draft (in wrap mode,
+        the opening's prompt), or None when the template cannot render without the caller's
+        variables. A local model generates a
         token from it at start-up, which leaves the prompt's shared prefix in its cache."""
         try:
             prepared = self.prepare(RewriteRequest(draft="Your order has shipped."))
         except RewriterError:
             return None
+        if prepared.mode == "wrap":
+            return prepared.template.render_opening(prepared.context)[0]
         return self.render(prepared, self.settings.model)
 
     def example_facts(self, template: Template) -> list[Fact]:
@@ -226,7 +229,8 @@ class Rewriter:
             raise
 
     async def _stream_wrapped(self, prepared: Prepared, started: float) -> AsyncIterator[Delta | RewriteResult]:
-        """Wrap mode streamed: the opening once written, then the draft, then the closing."""
+        """Wrap mode streamed: once the opening is written and the guard has judged the reply, its
+        three parts (opening, draft, closing) as three deltas; none when the draft comes back."""
         try:
             completion = await self._complete(prepared, started)
             text, invented = prepared.masked.unmask(completion.text.strip())
@@ -234,10 +238,9 @@ class Rewriter:
         except Exception:
             metrics.REWRITES.labels(prepared.template.ref, prepared.model, "error").inc()
             raise
-        if outcome.status in ("passed", "repaired"):
-            opening, rest = outcome.text.split(prepared.request.draft.strip(), 1)
-            for piece in (opening.rstrip(), " " + prepared.request.draft.strip(), rest):
-                yield Delta(text=piece)
+        if outcome.status != "fallback" and outcome.completion.parts:
+            for part in outcome.completion.parts:
+                yield Delta(text=prepared.masked.unmask(part)[0])
         yield self._result(prepared, outcome, started)
 
     async def _wrapped(self, prepared: Prepared, started: float, repair: bool, model: str | None) -> Completion:
@@ -256,13 +259,15 @@ class Rewriter:
             )
             first = wrap.opening(completion.text, prepared.request.customer_message, prepared.request.draft)
         body = f"{start} {first}".strip() if first else spec.default_opening
+        if wrap.greets(prepared.masked.text):
+            name = ""  # the draft's own greeting addresses the customer
         if name and not body.startswith("I "):
             body = body[0].lower() + body[1:]  # "Ana, thank you ..."
         opening = f"{name} {body}" if name else body
         parts = wrap.compose(opening, prepared.masked.text, wrap.closing(spec.closings, prepared.request.draft))
         if completion is None:
-            return Completion("".join(parts), model or prepared.model, "stop", Usage(), 0.0, attempts=0)
-        return replace(completion, text="".join(parts), finish_reason="stop")
+            return Completion("".join(parts), model or prepared.model, "stop", Usage(), 0.0, attempts=0, parts=parts)
+        return replace(completion, text="".join(parts), finish_reason="stop", parts=parts)
 
     async def _complete(self, prepared: Prepared, started: float, repair: tuple[str, str] | None = None,
                         model: str | None = None) -> Completion:
@@ -315,7 +320,7 @@ class Rewriter:
         # One repair attempt, on the model that answered, naming exactly what went wrong.
         try:
             repaired = await self._complete(
-                prepared, started, repair=(completion.text.strip(), verdict.describe()), model=completion.model
+                prepared, started, repair=(completion.text.strip(), verdict.describe_for_model()), model=completion.model
             )
         except (UpstreamError, DeadlineExceeded, Overloaded):
             # The repair call itself failed: the first rewrite stays rejected, and the caller

@@ -9,8 +9,9 @@ the same draft gets the same closing). No fact, step or condition of the draft c
 
 The opening is checked before it is used: its first sentence only, plain words (no markup, no
 braces, no digits the customer did not write), no negation (no assumption that the customer
-cannot do something, no decision the draft does not make), and no topic that neither the
-customer nor the draft brought up. Anything else gives way to the template's default opening.
+cannot do something, no decision the draft does not make), nothing the draft says the
+opposite of (checked on the opening alone: beside the verbatim draft, the whole reply always
+holds both sides), and no topic that neither the customer nor the draft brought up. Anything else gives way to the template's default opening.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from . import content
+from . import content, guard
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])(?:\s|$)")
 _FORBIDDEN = re.compile(r"[<>{}\[\]#|*_`\\]|https?:|www\.|@")
@@ -58,6 +59,8 @@ def opening(generated: str, customer_message: str | None, draft: str = "") -> st
         return None
     if not _grounded(sentence, customer_message, draft):
         return None
+    if draft and guard.flips(draft, sentence):  # "you're eligible for a refund" before "not eligible"
+        return None
     return sentence
 
 
@@ -67,6 +70,27 @@ def closing(closings: list[str], draft: str) -> str:
     return closings[index]
 
 
+_GREETING = re.compile(r"\s*(?:hi|hello|hey|dear|good (?:morning|afternoon|evening))\b[^\n]{0,80}\n+", re.I)
+_SIGN_OFF = re.compile(
+    r"\n+[ \t]*(?:(?:best|kind|warm|many)\s+)?(?:regards|wishes|thanks|thank you|cheers|sincerely|best)\b"
+    r"[^\n]{0,40}(?:\n[^\n]{0,60}){0,3}\s*$",
+    re.I,
+)
+
+
+def greets(draft: str) -> bool:
+    """Does the draft open with its own greeting line ("Hi {{name}},")? Then the opening goes
+    after it and does not repeat the customer's name."""
+    return _GREETING.match(draft) is not None
+
+
 def compose(first: str, draft: str, last: str) -> list[str]:
-    """The reply's three parts as they are sent (joined, they are the reply)."""
-    return [first, " " + draft, " " + last]
+    """The reply's three parts as they are sent (joined, they are the reply): the opening after
+    the draft's greeting line if it has one, the draft's body, and the closing before the
+    draft's sign-off if it has one. Nothing of the draft is changed or left out."""
+    greeting = _GREETING.match(draft)
+    start = greeting.end() if greeting else 0
+    sign_off = _SIGN_OFF.search(draft, start)
+    end = sign_off.start() if sign_off else len(draft)
+    sep = "\n\n" if "\n" in draft else " "
+    return [draft[:start] + first, sep + draft[start:end].strip(), sep + last + draft[end:]]

@@ -117,3 +117,14 @@ def test_on_real_drafts_wrapping_passes_and_dropping_everything_does_not():
     caught = sum(bool(content.missing(r["reply"], generic)) for r in rows)
     assert wrapped == []
     assert caught / len(rows) >= 0.99
+
+
+@pytest.mark.parametrize("draft, rewrite", [
+    ("You'll get a full refund if the blender is unopened and returned within 30 days.",
+     "I'm sorry! You'll get a full refund when the blender is returned within 30 days. If you have any "
+     "other questions, just let me know."),
+    ("We can only refund the blender to the original card.",
+     "I'm sorry! We can refund the blender to the original card. Just reply here with any questions."),
+])
+def test_a_closing_does_not_keep_a_condition_its_statement_dropped(draft, rewrite):
+    assert ("condition", "if" if " if " in draft else "only") in lost(draft, rewrite)

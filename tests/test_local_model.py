@@ -320,3 +320,17 @@ async def test_free_mode_on_the_local_model_rewrites_the_whole_reply(local_clien
     assert body["guard"]["status"] in {"passed", "repaired", "fallback"}
     if body["guard"]["status"] != "fallback":
         assert body["rewrite"] != DRAFT
+
+
+async def test_wrap_keeps_the_drafts_greeting_and_sign_off_in_place(local_client):
+    draft = "Hi {{ticket.requester.first_name}},\n\nYour refund was sent today.\n\nBest regards,\nSam"
+    response = await local_client.post("/v1/rewrites", json={
+        "draft": draft, "customer_message": "where is my refund?", "variables": {"customer_name": "Ana"},
+        "stream": True})
+    events = parse_sse(response.text)
+    name, result = events[-1]
+    assert result["guard"]["status"] == "passed", result["guard"]
+    text = result["rewrite"]
+    assert text.startswith("Hi {{ticket.requester.first_name}},\n\n") and "Ana" not in text  # no second greeting
+    assert "\n\nYour refund was sent today.\n\n" in text and text.endswith("\n\nBest regards,\nSam")
+    assert "".join(data["text"] for name, data in events if name == "delta") == text

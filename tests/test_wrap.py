@@ -36,6 +36,16 @@ def test_an_unusable_opening_is_refused(generated, why):
     assert wrap.opening(generated, CUSTOMER, DRAFT) is None, why
 
 
+@pytest.mark.parametrize("generated, customer, draft", [
+    (" your order is eligible for a refund.", "can I get a refund for my order?",
+     "Your order is not eligible for a refund because it was opened."),
+    (" your refund was approved, and I'm glad.", "was my refund approved?", "Your refund was rejected."),
+])
+def test_an_opening_that_says_the_opposite_of_the_draft_is_refused(generated, customer, draft):
+    """Beside the verbatim draft the whole reply holds both sides, so the opening is checked alone."""
+    assert wrap.opening(generated, customer, draft) is None
+
+
 def test_the_closing_is_the_same_for_the_same_draft_and_varies_across_drafts():
     closings = ["a", "b", "c", "d"]
     assert wrap.closing(closings, DRAFT) == wrap.closing(closings, DRAFT)
@@ -59,3 +69,13 @@ async def test_wrap_mode_on_a_chat_model_is_a_422_naming_the_field(client, upstr
     problem = response.json()
     assert problem["field"] == "mode" and "wrap needs" in problem["detail"]
     assert not route.called
+
+
+def test_the_opening_goes_after_the_drafts_greeting_and_the_closing_before_its_sign_off():
+    draft = "Hi {{PH1}},\n\nYour refund was sent today.\n\nBest regards,\nSam"
+    parts = wrap.compose("I understand you're waiting for your refund.", draft, "Just reply if anything is off.")
+    assert "".join(parts) == ("Hi {{PH1}},\n\nI understand you're waiting for your refund.\n\nYour refund was sent "
+                              "today.\n\nJust reply if anything is off.\n\nBest regards,\nSam")
+    assert wrap.greets(draft) and not wrap.greets("Your refund was sent today.")
+    plain = wrap.compose("Opening.", "Your refund was sent today.", "Closing.")
+    assert plain == ["Opening.", " Your refund was sent today.", " Closing."]
