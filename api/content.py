@@ -163,17 +163,21 @@ def _blank(text: str, labels: list[str]) -> str:
     return plain
 
 
-def _best_window(words: list[str], windows: list[tuple[set[str], str]]) -> tuple[list[str], str]:
-    """The rewrite's window (one to three consecutive sentences) that holds most of `words`: the
-    words it lacks, and its text. A statement must survive in one place, not as words scattered
-    over other sentences, and its condition with it (a closing's "If you have questions" keeps
-    no condition of the draft)."""
-    best: tuple[list[str], str] = (words, "")
+def _covering(words: list[str], windows: list[tuple[set[str], str]]) -> tuple[list[str], list[str]]:
+    """The words the best of the rewrite's windows (one to three consecutive sentences) lacks,
+    and the texts of the windows that keep the statement. A statement must survive in one place,
+    not as words scattered over other sentences, and its condition with it: a window's text
+    leaves out pleasantries, so a closing's "If you have any questions" next to a statement
+    keeps no condition of the draft."""
+    best = words
+    keeping = []
     for found, text in windows:
         absent = [w for w in words if w not in found]
-        if len(absent) < len(best[0]):
-            best = (absent, text)
-    return best
+        if len(absent) < len(best):
+            best = absent
+        if (len(words) - len(absent)) / len(words) >= SENTENCE_COVERAGE:
+            keeping.append(text)
+    return best, keeping
 
 
 def missing(draft: str, rewrite: str) -> list[Unit]:
@@ -193,8 +197,10 @@ def missing(draft: str, rewrite: str) -> list[Unit]:
     plain_rewrite = _blank(rewrite, labels)
     spans = _sentences(rewrite)
     sets = [set(_content(plain_rewrite[a:b])) for a, b in spans]
+    texts = ["" if not found else rewrite[a:b].lower().replace("’", "'")
+             for (a, b), found in zip(spans, sets)]  # a pleasantry (no content word) carries no condition
     windows = [
-        (set().union(*sets[i:i + size]), " ".join(rewrite[a:b] for a, b in spans[i:i + size]).lower().replace("’", "'"))
+        (set().union(*sets[i:i + size]), " ".join(texts[i:i + size]))
         for size in (1, 2, 3) for i in range(len(spans))
     ]
     conditions: set[str] = set()
@@ -204,9 +210,9 @@ def missing(draft: str, rewrite: str) -> list[Unit]:
         words = list(dict.fromkeys(_content(plain_draft[a:b])))
         if len(words) < MIN_WORDS:
             continue  # a pleasantry ("If you have any questions, let us know"): no unit
-        absent, window = _best_window(words, windows)
+        absent, keeping = _covering(words, windows)
         for name in _CONDITION_CUE.findall(sentence.lower()):
-            if name not in conditions and not _CONDITION_RE[name].search(window):
+            if name not in conditions and not any(_CONDITION_RE[name].search(text) for text in keeping):
                 conditions.add(name)
                 lost.append(Unit("condition", name))
         if english and (len(words) - len(absent)) / len(words) < SENTENCE_COVERAGE:

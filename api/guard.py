@@ -437,11 +437,18 @@ def _state_flips(draft: str, rewrite: str) -> list[_Flip]:
     return flips
 
 
-def flips(draft: str, text: str) -> list[str]:
+def flips(draft: str, text: str, customer_message: str = "") -> list[str]:
     """What `text`, standing alone, says against the draft: the terms it affirms that the draft
-    negates (or the other way round) and the decisions it turns round. Wrap mode checks its
-    opening with this: beside the draft verbatim, the whole reply always contains both sides."""
-    return [flip.value for flip in _negation_flips(draft, text) + _state_flips(draft, text)]
+    negates (or the other way round), except terms the customer used (restating "you'd like a
+    refund" is no flip), and the decisions it turns round. Wrap mode checks its opening with
+    this: beside the draft verbatim, the whole reply always contains both sides."""
+    said = set().union(*_polarity(customer_message)) if customer_message else set()
+    return [
+        flip.value for flip in _negation_flips(draft, text)
+        if flip.value not in said and "'" not in flip.value  # "i'm": no term of its own
+    ] + [
+        flip.value for flip in _state_flips(draft, text)
+    ]
 
 
 # name -> (a substring every match contains, the pattern); the substring test skips most regexes.

@@ -22,7 +22,7 @@ import re
 from . import content, guard
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])(?:\s|$)")
-_FORBIDDEN = re.compile(r"[<>{}\[\]#|*_`\\]|https?:|www\.|@")
+_FORBIDDEN = re.compile(r"[<>{}\[\]|*_`\\]|https?:|www\.|@")
 # Any negation: "you can't ...", "it's not possible" assume or decide what the draft does not
 # (and read as meaning flips against a draft that explains how to do it). An opening needs none.
 _ASSUMPTION = re.compile(r"n't\b|\b(?:not|no|never|cannot|unable|impossible|nothing|nobody)\b", re.I)
@@ -36,7 +36,9 @@ MIN_CHARS, MAX_CHARS = 12, 220
 _FEELINGS = content.words(
     "annoying annoyed disappointing disappointed stressful stressed worrying worried upset confusing "
     "confused difficult inconvenient trouble hoping hoped waiting wait different answer like want wanted "
-    "trying tried looking wondering glad happy sorry walk through sort right away quickly soon"
+    "trying tried looking wondering glad happy sorry walk through sort right away quickly soon "
+    # the generic nouns of any support request, which name no topic of their own
+    "account order purchase new information concerned"
 )
 
 
@@ -59,7 +61,7 @@ def opening(generated: str, customer_message: str | None, draft: str = "") -> st
         return None
     if not _grounded(sentence, customer_message, draft):
         return None
-    if draft and guard.flips(draft, sentence):  # "you're eligible for a refund" before "not eligible"
+    if draft and guard.flips(draft, sentence, customer_message or ""):  # "you're eligible" before "not eligible"
         return None
     return sentence
 

@@ -128,3 +128,9 @@ def test_on_real_drafts_wrapping_passes_and_dropping_everything_does_not():
 ])
 def test_a_closing_does_not_keep_a_condition_its_statement_dropped(draft, rewrite):
     assert ("condition", "if" if " if " in draft else "only") in lost(draft, rewrite)
+
+
+def test_a_condition_is_found_in_whichever_sentences_keep_its_statement():
+    draft = "If you have a question about canceling your premium account, I'm here to help with the cancellation."
+    rewrite = "I understand you'd like to cancel your premium account. " + draft
+    assert lost(draft, rewrite) == []
