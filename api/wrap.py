@@ -11,7 +11,8 @@ The opening is checked before it is used: its first sentence only, plain words (
 braces, no digits the customer did not write), no negation (no assumption that the customer
 cannot do something, no decision the draft does not make), nothing the draft says the
 opposite of (checked on the opening alone: beside the verbatim draft, the whole reply always
-holds both sides), and no topic that neither the customer nor the draft brought up. Anything else gives way to the template's default opening.
+holds both sides), and no topic that neither the customer nor the draft brought up. Anything
+else gives way to the template's default opening.
 """
 
 from __future__ import annotations
@@ -72,7 +73,10 @@ def closing(closings: list[str], draft: str) -> str:
     return closings[index]
 
 
-_GREETING = re.compile(r"\s*(?:hi|hello|hey|dear|good (?:morning|afternoon|evening))\b[^\n]{0,80}\n+", re.I)
+# A greeting line ("Hi {{PH1}},\n\n") or a greeting that starts the first line ("Hi {{PH1}}, your ...").
+_GREETING = re.compile(
+    r"\s*(?:hi|hello|hey|dear|good (?:morning|afternoon|evening))\b[^\n]{0,80}?(?:\n+|,[ \t]+(?=\S))", re.I
+)
 _SIGN_OFF = re.compile(
     r"\n+[ \t]*(?:(?:best|kind|warm|many)\s+)?(?:regards|wishes|thanks|thank you|cheers|sincerely|best)\b"
     r"[^\n]{0,40}(?:\n[^\n]{0,60}){0,3}\s*$",
@@ -92,6 +96,8 @@ def compose(first: str, draft: str, last: str) -> list[str]:
     draft's sign-off if it has one. Nothing of the draft is changed or left out."""
     greeting = _GREETING.match(draft)
     start = greeting.end() if greeting else 0
+    if greeting and not greeting.group().endswith("\n") and not first.startswith("I "):
+        first = first[0].lower() + first[1:]  # "Hi Ana, thank you for ..."
     sign_off = _SIGN_OFF.search(draft, start)
     end = sign_off.start() if sign_off else len(draft)
     sep = "\n\n" if "\n" in draft else " "
