@@ -115,13 +115,6 @@ def words(text: str) -> set[str]:
     return set(_content(text))
 
 
-def _without_facts(text: str) -> str:
-    chars = list(text)
-    for fact in factlib.extract(text):
-        chars[fact.start:fact.end] = " " * (fact.end - fact.start)
-    return "".join(chars)
-
-
 def is_english(text: str) -> bool:
     words = _WORD.findall(text.lower())
     return len(words) < 4 or sum(w in _FUNCTION for w in words) / len(words) >= 0.2
@@ -155,9 +148,9 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _blank(text: str, labels: list[str]) -> str:
+def _blank(text: str, found: list[factlib.Fact], labels: list[str]) -> str:
     """`text` with its facts and quoted labels blanked (same length): they are checked as such."""
-    plain = _without_facts(text)
+    plain = factlib.blank(text, found)
     for label in labels:
         plain = plain.replace(label, " " * len(label))
     return plain
@@ -180,8 +173,14 @@ def _covering(words: list[str], windows: list[tuple[set[str], str]]) -> tuple[li
     return best, keeping
 
 
-def missing(draft: str, rewrite: str) -> list[Unit]:
-    """The draft's content units the rewrite does not keep."""
+def missing(draft: str, rewrite: str, draft_facts: list[factlib.Fact] | None = None,
+            rewrite_facts: list[factlib.Fact] | None = None) -> list[Unit]:
+    """The draft's content units the rewrite does not keep. The texts' facts (`api.facts.extract`)
+    are extracted here unless the caller, like the guard, already has them."""
+    if draft_facts is None:
+        draft_facts = factlib.extract(draft)
+    if rewrite_facts is None:
+        rewrite_facts = factlib.extract(rewrite)
     rewrite_low = " ".join(rewrite.lower().replace("’", "'").split())
     lost: list[Unit] = []
     labels = _labels(draft)
@@ -194,7 +193,7 @@ def missing(draft: str, rewrite: str) -> list[Unit]:
             lost.append(Unit("path", " > ".join(steps)))
 
     english = is_english(draft)
-    plain_rewrite = _blank(rewrite, labels)
+    plain_rewrite = _blank(rewrite, rewrite_facts, labels)
     spans = _sentences(rewrite)
     sets = [set(_content(plain_rewrite[a:b])) for a, b in spans]
     texts = ["" if not found else rewrite[a:b].lower().replace("’", "'")
@@ -204,7 +203,7 @@ def missing(draft: str, rewrite: str) -> list[Unit]:
         for size in (1, 2, 3) for i in range(len(spans))
     ]
     conditions: set[str] = set()
-    plain_draft = _blank(draft, labels)
+    plain_draft = _blank(draft, draft_facts, labels)
     for a, b in _sentences(draft):
         sentence = draft[a:b]
         words = list(dict.fromkeys(_content(plain_draft[a:b])))

@@ -358,6 +358,14 @@ def extract(text: str) -> list[Fact]:
     return facts
 
 
+def blank(text: str, found: list[Fact]) -> str:
+    """`text` with the given facts blanked out (same length, so offsets still hold)."""
+    chars = list(text)
+    for fact in found:
+        chars[fact.start : fact.end] = " " * (fact.end - fact.start)
+    return "".join(chars)
+
+
 def number_words(text: str) -> set[Decimal]:
     """Numbers written as words ("three"), accepted in place of small digits the draft had."""
     return {Decimal(NUMBER_WORDS[w.lower()]) for w in _NUMBER_WORD_TOKEN.findall(text)}

@@ -226,14 +226,6 @@ def _kept(fact: Fact, found: list[Fact], residue: str, words: set) -> bool:
     return False
 
 
-def _residue(text: str, found: list[Fact]) -> str:
-    """The text with every extracted fact blanked out."""
-    chars = list(text)
-    for fact in found:
-        chars[fact.start : fact.end] = " " * (fact.end - fact.start)
-    return "".join(chars)
-
-
 def check(
     draft: str,
     rewrite: str,
@@ -254,7 +246,7 @@ def check(
     rewrite_facts = factlib.extract(rewrite)
     known = draft_facts + factlib.extract(customer_message or "")
     words = factlib.number_words(rewrite)
-    residue = _residue(rewrite, rewrite_facts)
+    residue = factlib.blank(rewrite, rewrite_facts)
 
     verdict = Verdict()
     lost: list[Fact] = []
@@ -295,7 +287,7 @@ def check(
             ))
     for old in lost:
         verdict.violations.append(Violation("lost", old.kind, old.text, f"{old.kind} {old.text!r} is missing"))
-    for unit in content.missing(draft, rewrite):  # instructions, steps, labels, conditions
+    for unit in content.missing(draft, rewrite, draft_facts, rewrite_facts):  # instructions, steps, labels, conditions
         verdict.violations.append(Violation("lost", "content", unit.text, unit.detail()))
     for new in added:
         verdict.violations.append(

@@ -186,14 +186,17 @@ class Rewriter:
     async def rewrite(self, request: RewriteRequest) -> RewriteResult:
         prepared = self.prepare(request)
         started = time.monotonic()
+        return self._result(prepared, await self._attempt(prepared, started), started)
+
+    async def _attempt(self, prepared: Prepared, started: float) -> Outcome:
+        """Generate (not streamed), unmask, judge (repairing or falling back as needed)."""
         try:
             completion = await self._complete(prepared, started)
             text, invented = prepared.masked.unmask(completion.text.strip())
-            outcome = await self._judge(prepared, completion, text, invented, started)
+            return await self._judge(prepared, completion, text, invented, started)
         except Exception:
             metrics.REWRITES.labels(prepared.template.ref, prepared.model, "error").inc()
             raise
-        return self._result(prepared, outcome, started)
 
     async def stream(self, request: RewriteRequest) -> AsyncIterator[Delta | RewriteResult]:
         """Yield `Delta`s as text arrives, then the `RewriteResult` (whose guard verdict decides
@@ -231,13 +234,7 @@ class Rewriter:
     async def _stream_wrapped(self, prepared: Prepared, started: float) -> AsyncIterator[Delta | RewriteResult]:
         """Wrap mode streamed: once the opening is written and the guard has judged the reply, its
         three parts (opening, draft, closing) as three deltas; none when the draft comes back."""
-        try:
-            completion = await self._complete(prepared, started)
-            text, invented = prepared.masked.unmask(completion.text.strip())
-            outcome = await self._judge(prepared, completion, text, invented, started)
-        except Exception:
-            metrics.REWRITES.labels(prepared.template.ref, prepared.model, "error").inc()
-            raise
+        outcome = await self._attempt(prepared, started)
         if outcome.status != "fallback" and outcome.completion.parts:
             for part in outcome.completion.parts:
                 yield Delta(text=prepared.masked.unmask(part)[0])

@@ -92,7 +92,7 @@ def guard_scores(draft: str, customer_message: str | None, result: dict[str, Any
     units = content.missing(draft, "")  # every unit of the draft, as lost by an empty reply
     return {
         "facts_kept": len(verdict.kept) / total if total else None,
-        "content_kept": 1 - len(content.missing(draft, attempt)) / len(units) if units else None,
+        "content_kept": 1 - sum(v.fact == "content" for v in verdict.violations) / len(units) if units else None,
         "placeholders_intact": float(all(p in attempt for p in placeholders)) if placeholders else None,
         "added_facts": float(sum(1 for v in verdict.violations if v.kind in {"added", "altered"})),
         "guard_passed": float(status == "passed"),
