@@ -11,18 +11,18 @@ import logging
 import signal
 import sys
 
-from .errors import RewriterError, TemplateLoadError
-from .settings import get_settings
+from api.core.errors import RewriterError, TemplateLoadError
+from api.core.settings import get_settings
 
 
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from .app import create_app
-    from .local_model import LocalModelError
+    from api.http.app import create_app
+    from api.models.local_model import LocalModelError
 
-    from .auth import KeyConfigError
-    from .logs import configure
+    from api.http.keys import KeyConfigError
+    from api.http.logs import configure
 
     settings = get_settings()
     log_config = configure(settings)
@@ -43,7 +43,7 @@ def _serve(args: argparse.Namespace) -> int:
         "port": args.port or settings.port,
         "log_level": settings.log_level.lower(),
         "log_config": log_config,
-        "access_log": False,  # api.middleware writes one line per request, with its request id
+        "access_log": False,  # api.http.context writes one line per request, with its request id
         "timeout_graceful_shutdown": settings.shutdown_grace_s,
         "backlog": 4096,
     }
@@ -51,7 +51,7 @@ def _serve(args: argparse.Namespace) -> int:
         # Each worker process builds its own app (and loads its own local model) from the
         # environment; the app built above has already validated templates and model file.
         del app
-        uvicorn.run("api.app:create_app", factory=True, workers=settings.workers, **common)
+        uvicorn.run("api.http.app:create_app", factory=True, workers=settings.workers, **common)
     else:
         # After a graceful shutdown uvicorn re-raises the SIGTERM it caught; with the default
         # handler that kills the process (exit status -15), so a finished shutdown looked like a
@@ -66,8 +66,8 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:
 
 
 def _rewrite(args: argparse.Namespace) -> int:
-    from .rewriter import Rewriter
-    from .schemas import RewriteRequest
+    from api.core.rewriter import Rewriter
+    from api.core.schemas import RewriteRequest
 
     settings = get_settings()
     bad = [pair for pair in args.var if "=" not in pair]
@@ -94,7 +94,7 @@ def _rewrite(args: argparse.Namespace) -> int:
 
 def _new_key(args: argparse.Namespace) -> int:
     """Make an API key: the key goes to the integration, the entry to REWRITER_API_KEYS."""
-    from .auth import KeyConfigError, entry_for, new_key, parse_entry
+    from api.http.keys import KeyConfigError, entry_for, new_key, parse_entry
 
     key = sys.stdin.readline().strip() if args.stdin else new_key()
     if not key:

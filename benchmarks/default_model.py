@@ -27,10 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from api import content  # noqa: E402
-from api.rewriter import Rewriter  # noqa: E402
-from api.schemas import Delta, RewriteRequest  # noqa: E402
-from api.settings import Settings  # noqa: E402
+from api.guard import content  # noqa: E402
+from api.core.rewriter import Rewriter  # noqa: E402
+from api.core.schemas import Delta, RewriteRequest  # noqa: E402
+from api.core.settings import Settings  # noqa: E402
 
 REAL = ROOT / "evals" / "datasets" / "realworld" / "drafts.jsonl"
 INVITES = ("reply", "write back", "let me know", "get back to")
@@ -47,7 +47,7 @@ async def run(drafts: int, mode: str | None) -> dict:
     rows = rows[:: max(1, len(rows) // drafts)][:drafts]
     rewriter = Rewriter.from_settings(Settings(_env_file=None))
     sample = rewriter.sample_prompt()
-    from api.local_model import flatten
+    from api.models.local_model import flatten
 
     await rewriter.gateway.local.load(warm_prompt=flatten(sample.messages) if sample else None)
     results = []

@@ -28,7 +28,7 @@ os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")
 import httpx  # noqa: E402
 import respx  # noqa: E402
 
-from api.settings import Settings  # noqa: E402
+from api.core.settings import Settings  # noqa: E402
 from evals import dataset as datasets  # noqa: E402
 from evals.run import RunConfig, run  # noqa: E402
 from evals.scoring import Embedder, score_cell  # noqa: E402

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from api import content  # noqa: E402
+from api.guard import content  # noqa: E402
 from api.guard import check, mask, word_diff  # noqa: E402
 
 CORPUS = ROOT / "tests" / "guard_corpus" / "corpus.jsonl"

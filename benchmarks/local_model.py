@@ -26,9 +26,9 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 import httpx  # noqa: E402
 
-from api.local_model import LocalModel, default_model_path  # noqa: E402
-from api.settings import Settings  # noqa: E402
-from api.templates import TemplateRegistry  # noqa: E402
+from api.models.local_model import LocalModel, default_model_path  # noqa: E402
+from api.core.settings import Settings  # noqa: E402
+from api.core.templates import TemplateRegistry  # noqa: E402
 
 DRAFT = (
     "Hi {{ticket.requester.first_name}}, your refund of $49.99 for order #4821 was approved. "

@@ -12,8 +12,8 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from api.errors import RewriterError, TemplateLoadError
-from api.settings import PROJECT_ROOT, get_settings
+from api.core.errors import RewriterError, TemplateLoadError
+from api.core.settings import PROJECT_ROOT, get_settings
 
 from .compare import GateError, check_fail_under, check_regressions, compare, load_run, parse_thresholds
 from .dataset import DatasetError

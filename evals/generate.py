@@ -10,11 +10,11 @@ import httpx
 from pydantic import ValidationError
 
 from api import __version__
-from api.errors import RewriterError
-from api.rewriter import Rewriter
-from api.schemas import RewriteRequest
-from api.settings import Settings
-from api.templates import parse_version
+from api.core.errors import RewriterError
+from api.core.rewriter import Rewriter
+from api.core.schemas import RewriteRequest
+from api.core.settings import Settings
+from api.core.templates import parse_version
 
 from .dataset import Case
 

@@ -12,9 +12,9 @@ import litellm  # noqa: E402
 from pydantic import BaseModel, ConfigDict, Field  # noqa: E402
 from ragas.llms import llm_factory  # noqa: E402
 
-from api.gateway import Gateway  # noqa: E402
-from api.settings import Settings  # noqa: E402
-from api.templates import untrusted  # noqa: E402
+from api.models.gateway import Gateway  # noqa: E402
+from api.core.settings import Settings  # noqa: E402
+from api.core.templates import untrusted  # noqa: E402
 
 EMPATHY_POINTS = (
     "empathy_not_sympathy", "active_listening", "personal", "accuracy_with_urgency", "respect",

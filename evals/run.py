@@ -14,7 +14,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from api.settings import PROJECT_ROOT, Settings
+from api.core.settings import PROJECT_ROOT, Settings
 
 from . import dataset as datasets
 from .cache import Cache, key_of
@@ -23,8 +23,8 @@ from .judge import Judge
 from .scoring import Embedder, score_cell
 
 # The code whose behaviour is part of a cached generation: a change here invalidates the cache.
-_CORE_FILES = ("guard.py", "facts.py", "pii.py", "output_check.py", "rewriter.py", "gateway.py", "templates.py",
-               "local_model.py", "schemas.py", "settings.py")
+_CORE_FILES = ("guard/verdict.py", "guard/facts.py", "guard/pii.py", "guard/output_check.py", "core/rewriter.py", "models/gateway.py", "core/templates.py",
+               "models/local_model.py", "core/schemas.py", "core/settings.py")
 # Settings that change what a model answers (where it is served, how it is prompted).
 _OUTPUT_SETTINGS = ("model", "model_api_base", "completion_models", "local_model_path", "local_model_ctx",
                     "mask_pii")

@@ -18,8 +18,8 @@ os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")  # before ragas is imported
 import sacrebleu  # noqa: E402
 from ragas.metrics.collections import CHRFScore, NonLLMStringSimilarity, RougeScore  # noqa: E402
 
-from api import content  # noqa: E402
-from api import facts as factlib  # noqa: E402
+from api.guard import content  # noqa: E402
+from api.guard import facts as factlib  # noqa: E402
 from api import guard  # noqa: E402
 
 from . import empathy  # noqa: E402

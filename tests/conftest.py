@@ -18,8 +18,8 @@ import httpx  # noqa: E402
 import pytest  # noqa: E402
 import respx  # noqa: E402
 
-from api.app import create_app  # noqa: E402
-from api.settings import Settings  # noqa: E402
+from api.http.app import create_app  # noqa: E402
+from api.core.settings import Settings  # noqa: E402
 
 UPSTREAM = "http://upstream.test/v1"
 CHAT_URL = f"{UPSTREAM}/chat/completions"

@@ -15,10 +15,10 @@ import time
 import httpx
 import pytest
 
-from api.app import create_app
-from api.auth import KeyChecker, KeyConfigError, digest, entry_for, parse_entry
+from api.http.app import create_app
+from api.http.keys import KeyChecker, KeyConfigError, digest, entry_for, parse_entry
 from api.cli import main as cli_main
-from api.ratelimit import Rejection
+from api.http.ratelimit import Rejection
 
 from .conftest import CHAT_URL, chat_reply, make_settings, parse_sse, sse_body
 
@@ -35,7 +35,7 @@ def _bearer(key: str) -> dict[str, str]:
 
 
 def _sample(name: str, **labels: str) -> float:
-    from api import metrics
+    from api.core import metrics
 
     return metrics.REGISTRY.get_sample_value(name, labels) or 0.0
 
@@ -302,7 +302,7 @@ async def test_unreachable_redis_lets_requests_through_and_counts_it(upstream):
 async def test_a_hung_redis_is_skipped_after_its_first_timeout():
     """A Redis that accepts connections and never answers: the first request waits the short
     timeout and goes through; the next ones do not touch Redis at all for a while."""
-    from api.ratelimit import RateLimiter
+    from api.http.ratelimit import RateLimiter
 
     connections = []
 
@@ -348,7 +348,7 @@ async def test_a_request_turned_away_for_concurrency_keeps_the_minute_budget(ups
 async def test_redis_leases_are_renewed_while_held_and_given_back_at_shutdown(redis_url):
     import redis.asyncio as aioredis
 
-    from api.ratelimit import RateLimiter
+    from api.http.ratelimit import RateLimiter
 
     limiter = RateLimiter(redis_url, lease_ttl_s=0.6)
     probe = aioredis.from_url(redis_url)
@@ -407,7 +407,7 @@ SECRET_DRAFT = "Refund of $49.99 for order #998877 to jane.doe@example.com is on
 
 
 def _access_lines(caplog) -> list[logging.LogRecord]:
-    return [r for r in caplog.records if r.name == "api.middleware" and r.getMessage() == "request"]
+    return [r for r in caplog.records if r.name == "api.http.context" and r.getMessage() == "request"]
 
 
 async def test_access_log_has_the_fields_and_no_content_by_default(upstream, caplog):
@@ -441,21 +441,21 @@ async def test_log_content_puts_the_texts_in_the_access_line_when_enabled(upstre
 
 
 def test_json_log_format_writes_one_object_per_line(capsys):
-    from api.logs import configure
+    from api.http.logs import configure
 
     configure(make_settings(log_format="json"))
     try:
-        logging.getLogger("api.middleware").info("request", extra={"request_id": "r1", "status": 200})
+        logging.getLogger("api.http.context").info("request", extra={"request_id": "r1", "status": 200})
         line = capsys.readouterr().err.strip().splitlines()[-1]
         record = json.loads(line)
         assert record["message"] == "request" and record["request_id"] == "r1" and record["status"] == 200
-        assert record["level"] == "INFO" and record["logger"] == "api.middleware"
+        assert record["level"] == "INFO" and record["logger"] == "api.http.context"
     finally:
         logging.getLogger().handlers.clear()
 
 
 async def test_upstream_errors_are_counted_by_kind(upstream):
-    from api import metrics
+    from api.core import metrics
 
     def count(kind: str) -> float:
         return metrics.REGISTRY.get_sample_value(

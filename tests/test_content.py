@@ -1,4 +1,4 @@
-"""The content check (api.content): a reply that keeps every fact but drops the draft's
+"""The content check (api.guard.content): a reply that keeps every fact but drops the draft's
 instructions, steps, labels or conditions is not faithful."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from api import content
+from api.guard import content
 from api.guard import check
 
 ROOT = Path(__file__).resolve().parent.parent

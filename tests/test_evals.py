@@ -11,7 +11,7 @@ import httpx
 import pytest
 import respx
 
-from api.settings import get_settings
+from api.core.settings import get_settings
 from evals import dataset as datasets
 from evals.cli import main
 
@@ -262,7 +262,7 @@ def test_judge_scores_with_a_fake_judge_model(env):
 
 
 def test_endpoint_mode_goes_through_the_service_api(env):
-    from api.app import create_app
+    from api.http.app import create_app
     from evals.generate import EndpointGenerator
 
     app = create_app(get_settings())

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from api.schemas import RewriteResult
+from api.core.schemas import RewriteResult
 
 from .conftest import parse_sse
 from .processes import Proc, start_service, start_upstream
@@ -413,8 +413,8 @@ def test_deadline_timeout_firing_early_is_still_the_deadline(monkeypatch):
     retried, and then crashed describing the bare `TimeoutError` (no message): a 500, not a 504."""
     import uvloop
 
-    from api.errors import RewriterError
-    from api.gateway import Gateway, _describe
+    from api.core.errors import RewriterError
+    from api.models.gateway import Gateway, _describe
 
     from .conftest import make_settings
 

@@ -27,9 +27,9 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 
-from api.app import create_app
-from api.auth import entry_for
-from api.schemas import RewriteResult
+from api.http.app import create_app
+from api.http.keys import entry_for
+from api.core.schemas import RewriteResult
 from benchmarks.fake_upstream import _DRAFT  # the delimited draft in the rendered prompt
 
 from .conftest import CHAT_URL, chat_json, make_settings, parse_sse, sse_body

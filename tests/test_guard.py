@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from api import facts
+from api.guard import facts
 from api.guard import StreamUnmasker, check, mask, word_diff
 
 DRAFT = (

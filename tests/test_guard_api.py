@@ -149,7 +149,7 @@ async def test_stream_with_on_violation_error_ends_with_an_error_event(client, u
 
 
 async def test_guard_metrics(client, upstream):
-    from api.metrics import GUARD_OUTCOMES, GUARD_VIOLATIONS
+    from api.core.metrics import GUARD_OUTCOMES, GUARD_VIOLATIONS
 
     fallback_before = GUARD_OUTCOMES.labels("fallback")._value.get()
     lost_before = GUARD_VIOLATIONS.labels("lost", "id")._value.get()

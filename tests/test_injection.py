@@ -6,7 +6,7 @@ and the real API path.
    (completion), and the rest of the prompt is exactly what a benign draft renders.
 2. With a model that obeys the injection (the respx upstream answers the attacker's text, to the
    first call and to the repair), the caller gets the draft back with `guard.status: fallback`,
-   caught by the fact guard or by the output check (`api.output_check`).
+   caught by the fact guard or by the output check (`api.guard.output_check`).
 3. The output check stays quiet on faithful rewrites.
 """
 
@@ -19,12 +19,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api import output_check
-from api.errors import InvalidVariable
+from api.guard import output_check
+from api.core.errors import InvalidVariable
 from api.guard import check
-from api.rewriter import Rewriter
-from api.schemas import RewriteRequest
-from api.templates import Template, TemplateRegistry, oneline, untrusted
+from api.core.rewriter import Rewriter
+from api.core.schemas import RewriteRequest
+from api.core.templates import Template, TemplateRegistry, oneline, untrusted
 
 from .conftest import CHAT_URL, chat_reply, make_settings, parse_sse, sse_body
 
@@ -214,7 +214,7 @@ def test_these_keep_every_fact_so_only_the_output_check_stops_them(case):
 
 
 async def test_the_repair_prompt_names_the_injection_and_metrics_count_it(client, upstream):
-    from api.metrics import GUARD_VIOLATIONS
+    from api.core.metrics import GUARD_VIOLATIONS
 
     case = next(case for case in CASES if case["id"] == "html-01-script")
     before = GUARD_VIOLATIONS.labels("injection", "markup")._value.get()

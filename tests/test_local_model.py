@@ -15,10 +15,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api import local_probe
-from api.app import create_app
-from api.local_model import LocalModel, LocalModelError, default_model_path, register
-from api.settings import Settings
+from api.models import local_probe
+from api.http.app import create_app
+from api.models.local_model import LocalModel, LocalModelError, default_model_path, register
+from api.core.settings import Settings
 
 from .conftest import make_settings, parse_sse
 from .processes import base_env, start
@@ -252,7 +252,7 @@ def test_cli_reports_a_bad_model_path_and_exits_2(tmp_path):
 def test_service_on_another_model_never_imports_llama_cpp():
     code = (
         "import sys\n"
-        "from api.app import create_app\n"
+        "from api.http.app import create_app\n"
         "from tests.conftest import make_settings\n"
         "app = create_app(make_settings())\n"
         "assert app.state.rewriter.gateway.uses_local_model() is False\n"

@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from api import facts, pii
+from api.guard import facts
+from api.guard import pii
 from api.guard import StreamUnmasker, check, mask
 
 from .conftest import CHAT_URL, chat_reply, parse_sse, sse_body
@@ -26,7 +27,7 @@ def found(text: str) -> list[tuple[str, str]]:
 
 
 def luhn_complete(partial: str) -> str:
-    """`partial` plus the check digit that makes it pass Luhn (written independently of api.pii)."""
+    """`partial` plus the check digit that makes it pass Luhn (written independently of api.guard.pii)."""
     for check_digit in "0123456789":
         digits = [int(ch) for ch in partial + check_digit]
         odd = digits[-1::-2]
@@ -252,7 +253,7 @@ def test_a_dropped_or_changed_card_or_iban_is_reported_with_its_own_kind():
 
 
 def test_the_web_page_has_words_for_every_kind_of_personal_data():
-    app_js = (Path(__file__).parent.parent / "api" / "static" / "app.js").read_text()
+    app_js = (Path(__file__).parent.parent / "api" / "http" / "static" / "app.js").read_text()
     fact_words = re.search(r"const FACT_WORDS = \{(.*?)\};", app_js, re.S).group(1)
     for kind in typing.get_args(pii.Kind):
         assert re.search(rf"\b{kind}: \"the ", fact_words), kind

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from api.guard import check
-from api.templates import TemplateRegistry
+from api.core.templates import TemplateRegistry
 
 from .conftest import CHAT_URL, chat_json, chat_reply, parse_sse, sse_body
 

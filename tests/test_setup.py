@@ -46,13 +46,13 @@ def test_a_lock_with_a_local_wheel_or_url_is_refused_naming_the_line(tmp_path):
     assert f"{lock}:2:" not in out and f"{lock}:4:" not in out and f"{lock}:7:" not in out
 
 
-ENTRY_POINTS = ["api.local_model", "api.cli", "api.app", "evals.cli", "evals.judge"]
+ENTRY_POINTS = ["api.models.local_model", "api.cli", "api.http.app", "evals.cli", "evals.judge"]
 
 
 @pytest.mark.parametrize("module", ENTRY_POINTS)
 def test_importing_an_entry_point_touches_no_network(module):
     """Whichever module is imported first (litellm's price map was fetched, with retries, when
-    `api.local_model` came first), no socket is opened or name looked up at import."""
+    `api.models.local_model` came first), no socket is opened or name looked up at import."""
     code = (
         "import importlib, json, sys\n"
         "seen = []\n"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from api.errors import MissingVariables, UnknownTemplate, UnknownVariables
-from api.settings import Settings
-from api.templates import TemplateLoadError, TemplateRegistry, untrusted
+from api.core.errors import MissingVariables, UnknownTemplate, UnknownVariables
+from api.core.settings import Settings
+from api.core.templates import TemplateLoadError, TemplateRegistry, untrusted
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = "name: t\nversion: 1\ndescription: d\nmessages:\n  - {role: user, content: '{{ draft }}'}\n"

@@ -75,7 +75,7 @@ async def test_auth_off_by_default(client, upstream):
 
 async def test_auth_on_requires_a_valid_key(client_for, upstream):
     upstream.post(CHAT_URL).mock(return_value=chat_reply("x"))
-    from api.auth import entry_for
+    from api.http.keys import entry_for
 
     client = client_for(api_keys=f"{entry_for('one', 'key-one')},{entry_for('two', 'key-two')}")
     missing = await client.post("/v1/rewrites", json={"draft": "ok"})
@@ -137,7 +137,7 @@ async def test_metrics_exposed_after_a_request(client, upstream):
 async def test_metrics_count_retries_and_fallbacks(client_for, upstream):
     import httpx
 
-    from api.metrics import FALLBACKS, UPSTREAM_RETRIES
+    from api.core.metrics import FALLBACKS, UPSTREAM_RETRIES
 
     client = client_for(model="openai/m-one", fallback_models="openai/m-two", max_retries=1)
     before_retries = UPSTREAM_RETRIES.labels("openai/m-one", "500")._value.get()
@@ -176,7 +176,7 @@ async def test_unknown_route_and_method_are_problems(client):
 
 
 async def test_unexpected_error_is_a_generic_500_with_request_id(client_for, monkeypatch):
-    from api.rewriter import Rewriter
+    from api.core.rewriter import Rewriter
 
     async def explode(self, request):
         raise RuntimeError("secret internals")

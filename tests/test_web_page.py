@@ -1,4 +1,4 @@
-"""The support agents' page (`GET /`, files in api/static/), driven in real headless Chromium.
+"""The support agents' page (`GET /`, files in api/http/static/), driven in real headless Chromium.
 
 The service runs for real: uvicorn on a free loopback port, in a thread of this process, so the
 browser talks HTTP to it like an agent's would. Only the model provider is mocked, with respx at
@@ -27,7 +27,7 @@ import pytest
 import respx
 import uvicorn
 
-from api.app import create_app
+from api.http.app import create_app
 from tests.conftest import CHAT_URL, chat_reply, make_settings, sse_body
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from api import wrap
-from api.settings import Settings
-from api.templates import TemplateRegistry
+from api.core import wrap
+from api.core.settings import Settings
+from api.core.templates import TemplateRegistry
 
 from .conftest import CHAT_URL
 

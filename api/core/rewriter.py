@@ -16,13 +16,15 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from . import facts as factlib
-from . import guard, metrics, wrap
+from api.guard import facts as factlib
+from api import guard
+from . import metrics
+from . import wrap
 from .errors import (
     DeadlineExceeded, InvalidRequest, ModelNotAllowed, Overloaded, RewriteRejected, RewriterError, UpstreamError,
 )
-from .facts import Fact
-from .gateway import Completion, Gateway, Usage
+from api.guard.facts import Fact
+from api.models.gateway import Completion, Gateway, Usage
 from .schemas import Delta, GuardOut, RewriteRequest, RewriteResult, TemplateRef, UsageOut
 from .settings import Settings
 from .templates import RenderedPrompt, Template, TemplateRegistry

@@ -27,7 +27,7 @@ from limits import RateLimitItemPerMinute
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
-from . import metrics
+from api.core import metrics
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The support agents' page: `GET /` serves `api/static/index.html`, `/static/...` its script and
+"""The support agents' page: `GET /` serves `api/http/static/index.html`, `/static/...` its script and
 style. Plain files shipped in the package, no build step; the page calls the /v1 API from the
 browser (with the agent's key, if the service needs one), so the page itself needs no key."""
 

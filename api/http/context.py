@@ -12,7 +12,7 @@ import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import metrics
+from api.core import metrics
 from .problems import BodyTooLarge, problem, send_problem
 
 log = logging.getLogger(__name__)

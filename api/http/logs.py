@@ -13,7 +13,7 @@ from typing import Any
 
 from pythonjsonlogger.core import RESERVED_ATTRS
 
-from .settings import Settings
+from api.core.settings import Settings
 
 # Libraries whose debug/info lines can carry request bodies, prompts or URLs with keys.
 _QUIET = ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "litellm", "httpx", "httpcore", "openai")
@@ -42,7 +42,7 @@ def config(settings: Settings) -> dict[str, Any]:
         "loggers": {
             "uvicorn": {"handlers": ["default"], "level": level, "propagate": False},
             "uvicorn.error": {"level": level},
-            # Our own access line (api.middleware) replaces uvicorn's, which has no request id.
+            # Our own access line (api.http.context) replaces uvicorn's, which has no request id.
             "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
             **{name: {"level": "WARNING"} for name in _QUIET},
         },

@@ -1,4 +1,4 @@
-"""The FastAPI application: wiring only. Routes are thin; the work happens in `api.rewriter`."""
+"""The FastAPI application: wiring only. Routes are thin; the work happens in `api.core.rewriter`."""
 
 from __future__ import annotations
 
@@ -9,15 +9,17 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from . import __version__, logs, problems
+from api import __version__
+from . import logs
+from . import problems
 from .access import AccessMiddleware
-from .auth import KeyChecker
-from .local_model import flatten
-from .middleware import RequestContextMiddleware
+from .keys import KeyChecker
+from api.models.local_model import flatten
+from .context import RequestContextMiddleware
 from .ratelimit import RateLimiter
-from .rewriter import Rewriter
+from api.core.rewriter import Rewriter
 from .routes import health, rewrites, templates, web
-from .settings import Settings, get_settings
+from api.core.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from fastapi.responses import PlainTextResponse
 from pydantic import ValidationError
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from ..auth import require_key
-from ..errors import InvalidRequest, RewriterError, UpstreamError
+from api.http.keys import require_key
+from api.core.errors import InvalidRequest, RewriterError, UpstreamError
 from ..problems import (
     PROBLEM_JSON,
     UnsupportedMediaType,
@@ -23,8 +23,8 @@ from ..problems import (
     request_id_of,
     validation_problem,
 )
-from ..rewriter import Rewriter
-from ..schemas import BatchRequest, BatchResult, Delta, Problem, RewriteRequest, RewriteResult
+from api.core.rewriter import Rewriter
+from api.core.schemas import BatchRequest, BatchResult, Delta, Problem, RewriteRequest, RewriteResult
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .errors import Overloaded, RewriterError
+from api.core.errors import Overloaded, RewriterError
 
 
 PROBLEM_JSON = "application/problem+json"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 
-from ..auth import require_key
-from ..errors import UnknownTemplate
-from ..problems import PROBLEM_JSON
-from ..schemas import Problem
-from ..templates import TemplateRegistry
+from api.http.keys import require_key
+from api.core.errors import UnknownTemplate
+from api.http.problems import PROBLEM_JSON
+from api.core.schemas import Problem
+from api.core.templates import TemplateRegistry
 from .rewrites import PROBLEM_RESPONSES
 
 router = APIRouter(

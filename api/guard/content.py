@@ -1,6 +1,6 @@
 """What a draft says beyond its facts, and whether a rewrite still says it.
 
-The fact guard (`api.facts`) protects numbers, dates, links and placeholders; a reply can keep all
+The fact guard (`api.guard.facts`) protects numbers, dates, links and placeholders; a reply can keep all
 of them and still drop every instruction of the draft ("open your order details and press
 'Cancel Order'"). This module finds the draft's *content units* and checks each in the rewrite:
 
@@ -175,7 +175,7 @@ def _covering(words: list[str], windows: list[tuple[set[str], str]]) -> tuple[li
 
 def missing(draft: str, rewrite: str, draft_facts: list[factlib.Fact] | None = None,
             rewrite_facts: list[factlib.Fact] | None = None) -> list[Unit]:
-    """The draft's content units the rewrite does not keep. The texts' facts (`api.facts.extract`)
+    """The draft's content units the rewrite does not keep. The texts' facts (`api.guard.facts.extract`)
     are extracted here unless the caller, like the guard, already has them."""
     if draft_facts is None:
         draft_facts = factlib.extract(draft)

@@ -20,7 +20,8 @@ from __future__ import annotations
 import hashlib
 import re
 
-from . import content, guard
+from api.guard import content
+from api import guard
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])(?:\s|$)")
 _FORBIDDEN = re.compile(r"[<>{}\[\]|*_`\\]|https?:|www\.|@")
@@ -33,7 +34,7 @@ MIN_CHARS, MAX_CHARS = 12, 220
 
 
 # Words an opening may use beyond the customer's and the draft's: feelings and the verbs of
-# restating a request (Snowball stems, as `api.content.words` gives them).
+# restating a request (Snowball stems, as `api.guard.content.words` gives them).
 _FEELINGS = content.words(
     "annoying annoyed disappointing disappointed stressful stressed worrying worried upset confusing "
     "confused difficult inconvenient trouble hoping hoped waiting wait different answer like want wanted "

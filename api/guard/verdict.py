@@ -2,18 +2,18 @@
 
 - `mask(text)` swaps helpdesk placeholders for opaque tokens the model copies verbatim, and
   `Masked.unmask(output)` puts them back (and reports tokens the model invented). With
-  `pii=True` emails, phone numbers, card numbers and IBANs (`api.pii`) get tokens of the same
+  `pii=True` emails, phone numbers, card numbers and IBANs (`api.guard.pii`) get tokens of the same
   shape, so the guard treats them exactly like placeholders.
-- `check(draft, rewrite, customer_message)` compares the protected facts (`api.facts`) of the
+- `check(draft, rewrite, customer_message)` compares the protected facts (`api.guard.facts`) of the
   draft with those of the rewrite: every draft fact must survive (normalised), and the rewrite
   may add none that neither the draft nor the customer's message had. The draft's content beyond
-  its facts (statements and steps, quoted labels, menu paths, conditions: `api.content`) must
+  its facts (statements and steps, quoted labels, menu paths, conditions: `api.guard.content`) must
   survive too: a `lost` violation of fact `content` names what is missing. Lost + added facts of the
   same kind are reported as one "altered" violation. A meaning flip (a negation dropped or added
   on the draft's key statements, a decision turned round: rejected -> approved) is a `flipped`
   violation, or a `negation_flip` warning with `flips_block=False`; new commitments (refunds,
   discounts, guarantees...) are warnings. The output check
-  (`api.output_check`) adds an `injection` violation for leaked instructions, markup and chat
+  (`api.guard.output_check`) adds an `injection` violation for leaked instructions, markup and chat
   role markers that the draft does not have.
 - `word_diff(a, b)` is the word-level diff returned to callers.
 """
@@ -28,10 +28,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from . import content
-from . import facts as factlib
-from . import output_check
-from . import pii as piilib
+from api.guard import content
+from api.guard import facts as factlib
+from api.guard import output_check
+from api.guard import pii as piilib
 from .facts import Fact
 
 # --- placeholder masking ---------------------------------------------------------------------
@@ -112,7 +112,7 @@ class Masked:
 
 def mask(text: str, *, pii: bool = False, customer_message: str | None = None) -> Masked:
     """Replace each placeholder with `{{PHn}}` (the prefix grows until the text cannot contain it,
-    so unmasking is exact for any input). With `pii`, personal data (`api.pii.find`) in `text`
+    so unmasking is exact for any input). With `pii`, personal data (`api.guard.pii.find`) in `text`
     and in `customer_message` becomes `{{PHn}}` tokens too, one token per value across both, and
     `Masked.pii` counts them by kind; without, `customer_message` is kept as given."""
     texts = (text, customer_message or "") if pii else (text,)
@@ -239,7 +239,7 @@ def check(
 ) -> Verdict:
     """Compare the rewrite's facts with the draft's. `truncated` says the model stopped at its
     token limit: the end of the reply, and whatever it held, is missing. `instructions` are the
-    template's own instructions, which the rewrite must not repeat (`api.output_check`).
+    template's own instructions, which the rewrite must not repeat (`api.guard.output_check`).
     `flips_block`: a meaning flip is a violation (True) or only a warning. `examples`: the facts
     of the template's own examples and instructions; an added fact among them is named as copied."""
     draft_facts = factlib.extract(draft)

@@ -25,7 +25,7 @@ class Found:
     value: str
 
 
-# The guard's own email pattern (api.facts), so a masked email is exactly one email fact.
+# The guard's own email pattern (api.guard.facts), so a masked email is exactly one email fact.
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 
 # Two letters, two check digits, then the account: compact, or in groups of four.

@@ -11,10 +11,10 @@ import asyncio
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .auth import ANONYMOUS, KeyChecker, presented_key
+from .keys import ANONYMOUS, KeyChecker, presented_key
 from .problems import problem, send_problem
 from .ratelimit import RateLimiter, Rejection
-from .settings import Settings
+from api.core.settings import Settings
 
 
 class AccessMiddleware:

@@ -117,7 +117,7 @@ def presented_key(headers: dict[str, str]) -> str | None:
 
 
 # Declared on the /v1 routes so the OpenAPI schema shows how to authenticate. Enforcement (and
-# the rate limits) happens earlier, in `api.access.AccessMiddleware`, around the whole response.
+# the rate limits) happens earlier, in `api.http.access.AccessMiddleware`, around the whole response.
 _bearer = HTTPBearer(auto_error=False, description="an API key, when the service has keys configured")
 _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="the same key, as a header")
 

@@ -141,7 +141,7 @@ def route_llama_logs() -> None:
 
 
 def prove(path: Path, threads: int):
-    """`api.local_probe.probe` (a child process generates a couple of tokens; passes are
+    """`api.models.local_probe.probe` (a child process generates a couple of tokens; passes are
     remembered per process), its failure as a `LocalModelError`."""
     from .local_probe import ProbeFailed, probe
 

@@ -25,10 +25,11 @@ from tenacity import (
     stop_after_attempt,
 )
 
-from . import local_model, metrics
-from .errors import DeadlineExceeded, Overloaded, RewriterError, UpstreamError
-from .settings import Settings
-from .templates import RenderedPrompt
+from . import local_model
+from api.core import metrics
+from api.core.errors import DeadlineExceeded, Overloaded, RewriterError, UpstreamError
+from api.core.settings import Settings
+from api.core.templates import RenderedPrompt
 
 PromptFor = Callable[[str], RenderedPrompt]  # renders the prompt in the form a model needs
 

@@ -63,7 +63,7 @@ def probe(path: Path, threads: int, command: list[str] | None = None, timeout_s:
         if command is None and key in _passed:
             return _passed[key]
         # The file as a script, so the child needs no import path to this package; -P keeps
-        # its folder (api/) off sys.path.
+        # its folder (api/models/) off sys.path.
         argv = command or [sys.executable, "-P", __file__, str(path), str(threads)]
         env = {**os.environ, "PYTHONFAULTHANDLER": "1"}
         try:

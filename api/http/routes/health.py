@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from ..metrics import REGISTRY
+from api.core.metrics import REGISTRY
 
 router = APIRouter(tags=["operations"])
 

@@ -1,0 +1,3 @@
+from .verdict import Masked, StreamUnmasker, Verdict, Violation, check, flips, mask, word_diff
+
+__all__ = ["Masked", "StreamUnmasker", "Verdict", "Violation", "check", "flips", "mask", "word_diff"]
