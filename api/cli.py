@@ -19,7 +19,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.http.app import create_app
-    from api.models.local_model import LocalModelError
+    from api.models.local_files import LocalModelError
 
     from api.http.keys import KeyConfigError
     from api.http.logs import configure

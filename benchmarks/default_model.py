@@ -47,9 +47,9 @@ async def run(drafts: int, mode: str | None) -> dict:
     rows = rows[:: max(1, len(rows) // drafts)][:drafts]
     rewriter = Rewriter.from_settings(Settings(_env_file=None))
     sample = rewriter.sample_prompt()
-    from api.models.local_model import flatten
+    from api.models.local_provider import flatten
 
-    await rewriter.gateway.local.load(warm_prompt=flatten(sample.messages) if sample else None)
+    await rewriter.local_model.load(warm_prompt=flatten(sample.messages) if sample else None)
     results = []
     for row in rows:
         request = RewriteRequest(draft=row["reply"], customer_message=row["customer_message"], mode=mode)

@@ -26,7 +26,8 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 import httpx  # noqa: E402
 
-from api.models.local_model import LocalModel, default_model_path  # noqa: E402
+from api.models.local_files import default_model_path  # noqa: E402
+from api.models.local_model import LocalModel  # noqa: E402
 from api.core.settings import Settings  # noqa: E402
 from api.core.templates import TemplateRegistry  # noqa: E402
 

@@ -12,6 +12,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from api.core import limits
 from api.core.errors import RewriterError, TemplateLoadError
 from api.core.settings import PROJECT_ROOT, get_settings
 
@@ -135,9 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         if args.concurrency < 1 or args.repeat < 1:
             parser.error("--concurrency and --repeat must be at least 1")
-        if args.temperature is not None and not 0 <= args.temperature <= 2:
-            parser.error("--temperature must be between 0 and 2")
-        if args.max_tokens is not None and not 1 <= args.max_tokens <= 8192:
-            parser.error("--max-tokens must be between 1 and 8192")
+        if args.temperature is not None and not 0 <= args.temperature <= limits.MAX_TEMPERATURE:
+            parser.error(f"--temperature must be between 0 and {limits.MAX_TEMPERATURE:g}")
+        if args.max_tokens is not None and not 1 <= args.max_tokens <= limits.MAX_TOKENS:
+            parser.error(f"--max-tokens must be between 1 and {limits.MAX_TOKENS}")
         return _run(args)
     return _compare(args)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from api.core.errors import describe_fields
+
 VariableValue = str | int | float | bool
 
 
@@ -57,9 +59,7 @@ def load(path: Path) -> list[Case]:
         try:
             case = Case.model_validate(data)
         except ValidationError as exc:
-            problems.append((number, "; ".join(
-                f"{'.'.join(str(p) for p in err['loc']) or 'line'}: {err['msg']}" for err in exc.errors()
-            )))
+            problems.append((number, describe_fields(exc.errors(), whole="line")))
             continue
         if case.id in seen:
             problems.append((number, f"duplicate id {case.id!r} (first on line {seen[case.id]})"))

@@ -10,7 +10,7 @@ import httpx
 from pydantic import ValidationError
 
 from api import __version__
-from api.core.errors import RewriterError
+from api.core.errors import RewriterError, describe_fields
 from api.core.rewriter import Rewriter
 from api.core.schemas import RewriteRequest
 from api.core.settings import Settings
@@ -35,8 +35,7 @@ class Cell:
         try:
             return self._request(name, version, temperature, max_tokens)
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-            raise CellFailed(f"invalid request: {problems}") from exc
+            raise CellFailed(f"invalid request: {describe_fields(exc.errors())}") from exc
 
     def _request(self, name: str, version: str, temperature: float | None, max_tokens: int | None) -> RewriteRequest:
         return RewriteRequest(

@@ -12,7 +12,6 @@ import litellm  # noqa: E402
 from pydantic import BaseModel, ConfigDict, Field  # noqa: E402
 from ragas.llms import llm_factory  # noqa: E402
 
-from api.models.gateway import Gateway  # noqa: E402
 from api.core.settings import Settings  # noqa: E402
 from api.core.templates import untrusted  # noqa: E402
 
@@ -84,10 +83,7 @@ def scores_of(judgement: Judgement) -> dict[str, Any]:
 class Judge:
     def __init__(self, model: str, settings: Settings) -> None:
         self.model = model
-        kwargs = Gateway.call_kwargs(settings, model)
-        kwargs.pop("model", None)
-        kwargs.pop("num_retries", None)
-        kwargs.pop("max_retries", None)
+        kwargs = settings.provider_kwargs(model)
         self._llm = llm_factory(model, provider="litellm", client=litellm.acompletion, temperature=0.0, **kwargs)
 
     async def judge(self, draft: str, customer_message: str | None, reply: str) -> dict[str, Any]:

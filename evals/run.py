@@ -22,9 +22,9 @@ from .generate import Cell, CellFailed, CoreGenerator, EndpointGenerator, Genera
 from .judge import Judge
 from .scoring import Embedder, score_cell
 
-# The code whose behaviour is part of a cached generation: a change here invalidates the cache.
-_CORE_FILES = ("guard/verdict.py", "guard/facts.py", "guard/pii.py", "guard/output_check.py", "core/rewriter.py", "models/gateway.py", "core/templates.py",
-               "models/local_model.py", "core/schemas.py", "core/settings.py")
+# The code whose behaviour is part of a cached generation: every module of these packages, so a
+# change anywhere in them (or a module added to them) invalidates the cache.
+_CORE_PACKAGES = ("core", "guard", "models")
 # Settings that change what a model answers (where it is served, how it is prompted).
 _OUTPUT_SETTINGS = ("model", "model_api_base", "completion_models", "local_model_path", "local_model_ctx",
                     "mask_pii")
@@ -33,8 +33,9 @@ _OUTPUT_SETTINGS = ("model", "model_api_base", "completion_models", "local_model
 def core_version(settings: Settings) -> str:
     """A digest of the core's code and of the settings that change its output."""
     digest = hashlib.sha256()
-    for name in _CORE_FILES:
-        digest.update((PROJECT_ROOT / "api" / name).read_bytes())
+    for package in _CORE_PACKAGES:
+        for path in sorted((PROJECT_ROOT / "api" / package).rglob("*.py")):
+            digest.update(path.relative_to(PROJECT_ROOT).as_posix().encode() + b"\0" + path.read_bytes())
     digest.update(repr([getattr(settings, name) for name in _OUTPUT_SETTINGS]).encode())
     return digest.hexdigest()[:16]
 

@@ -414,23 +414,25 @@ def test_deadline_timeout_firing_early_is_still_the_deadline(monkeypatch):
     import uvloop
 
     from api.core.errors import RewriterError
-    from api.models.gateway import Gateway, _describe
+    from api.core.deadline import Deadline
+    from api.models.gateway import Gateway
+    from api.models.litellm_lane import LitellmLane, translate
 
     from .conftest import make_settings
 
-    assert _describe("m", TimeoutError()) == "m: TimeoutError: "
+    assert translate(TimeoutError()).describe("m") == "m: timeout: "
 
-    async def never_answers(self, model, prompt, params, remaining):
+    async def never_answers(self, model, prompt, params):
         await asyncio.sleep(30)
 
-    monkeypatch.setattr(Gateway, "_complete_once", never_answers)
+    monkeypatch.setattr(LitellmLane, "complete", never_answers)
 
     async def attempts() -> collections.Counter[str]:
         gateway = Gateway(make_settings(timeout_s=1.0, max_retries=2, retry_backoff_s=0.05, retry_max_backoff_s=0.2))
         outcomes: collections.Counter[str] = collections.Counter()
         for _ in range(60):  # the timeout fired early in 5-20 % of these before the fix
             try:
-                await gateway.complete(lambda model: None, {}, model=None, deadline=time.monotonic() + 0.02)
+                await gateway.complete(lambda model: None, {}, model=None, deadline=Deadline(0.02))
             except RewriterError as exc:
                 outcomes[f"{type(exc).__name__} {exc.status}"] += 1
             except Exception as exc:  # noqa: BLE001 - what the bug let through

@@ -206,7 +206,7 @@ async def test_an_obeying_model_gets_the_caller_the_draft_back(case, form, clien
 def test_these_keep_every_fact_so_only_the_output_check_stops_them(case):
     prepared = REWRITER.prepare(request_of(case))
     verdict = check(case["draft"], case["attacker_text"], case.get("customer_message"),
-                    instructions=REWRITER.instructions(prepared))
+                    instructions=prepared.instructions)
     # No fact or content check sees them (a leaked rule may also read as a meaning flip).
     assert "injection" in {v.kind for v in verdict.violations}
     assert not {v.kind for v in verdict.violations} & {"lost", "added", "altered", "placeholder"}
@@ -285,7 +285,7 @@ def test_the_output_check_is_quiet_on_every_faithful_rewrite_we_have():
     """354 guard-corpus paraphrases and 93 reference replies, against every template's instructions."""
     texts = _faithful_texts()
     assert len(texts) >= 440
-    hidden = {t.ref: REWRITER.instructions(REWRITER.prepare(request_of({"draft": "x"}, t)))
+    hidden = {t.ref: REWRITER.prepare(request_of({"draft": "x"}, t)).instructions
               for t in TEMPLATES}
     noisy = [
         (ref, draft[:40], [(f.kind, f.value) for f in found])
@@ -317,7 +317,7 @@ def test_the_output_check_is_quiet_on_every_faithful_rewrite_we_have():
     ],
 )
 def test_what_the_draft_already_has_or_plain_prose_is_not_flagged(draft, rewrite):
-    hidden = REWRITER.instructions(REWRITER.prepare(RewriteRequest(draft=draft)))
+    hidden = REWRITER.prepare(RewriteRequest(draft=draft)).instructions
     assert output_check.findings(draft, rewrite, instructions=hidden) == []
 
 
@@ -344,7 +344,7 @@ def test_new_markup_and_role_markers_are_flagged(rewrite, kind):
 
 def test_a_leak_needs_the_instructions_and_a_long_verbatim_run():
     case = next(case for case in CASES if case["id"] == "reveal-01-repeat-above")
-    hidden = REWRITER.instructions(REWRITER.prepare(request_of(case)))
+    hidden = REWRITER.prepare(request_of(case)).instructions
     draft = case["draft"]
     found = output_check.findings(draft, case["attacker_text"], instructions=hidden)
     assert [f.kind for f in found] == ["instructions"]

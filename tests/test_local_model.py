@@ -17,7 +17,9 @@ import pytest
 
 from api.models import local_probe
 from api.http.app import create_app
-from api.models.local_model import LocalModel, LocalModelError, default_model_path, register
+from api.models.local_files import LocalModelError, default_model_path
+from api.models.local_model import LocalModel
+from api.models.local_provider import register
 from api.core.settings import Settings
 
 from .conftest import make_settings, parse_sse
@@ -136,7 +138,7 @@ def test_served_logs_are_json_lines_only_llama_cpp_included():
 
 
 async def test_lifespan_loads_the_model_and_readyz_reports_it(local_app):
-    provider = local_app.state.rewriter.gateway.local
+    provider = local_app.state.rewriter.local_model
     async with local_app.router.lifespan_context(local_app):
         assert provider.loaded
         # start-up generated from the default template's prompt: its tokens are in llama.cpp's cache
@@ -180,7 +182,7 @@ async def test_streaming_yields_several_chunks(local_client):
 
 
 async def test_concurrent_requests_are_served_in_turn(local_app, local_client, monkeypatch):
-    model = local_app.state.rewriter.gateway.local.model()
+    model = local_app.state.rewriter.local_model.model()
     spans: list[tuple[float, float]] = []
     original = model._generate_sync
 
@@ -255,8 +257,7 @@ def test_service_on_another_model_never_imports_llama_cpp():
         "from api.http.app import create_app\n"
         "from tests.conftest import make_settings\n"
         "app = create_app(make_settings())\n"
-        "assert app.state.rewriter.gateway.uses_local_model() is False\n"
-        "assert not app.state.rewriter.gateway.local.loaded\n"
+        "assert app.state.rewriter.local_model is None and app.state.local_model is None\n"
         "assert 'llama_cpp' not in sys.modules, 'llama_cpp imported'\n"
         "print('ok')\n"
     )
@@ -264,24 +265,6 @@ def test_service_on_another_model_never_imports_llama_cpp():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ok"
-
-
-def test_sync_litellm_calls_work_too(local_app):
-    import litellm
-
-    register(local_app.state.settings)
-    response = litellm.completion(
-        model="local/gemma3-270m", messages=[{"role": "user", "content": "Draft: Order #7 shipped.\nRewrite:"}],
-        max_tokens=12, stop=["\n"],
-    )
-    assert response.usage.completion_tokens > 0
-    assert isinstance(response.choices[0].message.content, str)
-    chunks = list(litellm.completion(
-        model="local/gemma3-270m", messages=[{"role": "user", "content": "Once upon a time"}],
-        max_tokens=12, stream=True,
-    ))
-    texts = [c.choices[0].delta.content for c in chunks if c.choices and c.choices[0].delta.content]
-    assert len(texts) >= 3
 
 
 WRAP_DRAFT = "To cancel, open your order details and press the 'Cancel Order' button."

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from api.guard import facts
 from api.guard import pii
-from api.guard import StreamUnmasker, check, mask
+from api.guard import StreamUnmasker, check, mask, review
 
 from .conftest import CHAT_URL, chat_reply, parse_sse, sse_body
 
@@ -203,10 +203,7 @@ def test_placeholders_stay_placeholders_and_the_prefix_avoids_the_customer_messa
 
 def judge(masked, draft: str, output: str, customer: str | None = None):
     """What the rewriter does with a model's output: unmask, check, add dropped PII tokens."""
-    rewrite, invented = masked.unmask(output)
-    verdict = check(draft, rewrite, customer, invented_tokens=invented)
-    verdict.violations += masked.missing(output, verdict)
-    return verdict
+    return review(masked, output, draft=draft, customer_message=customer).verdict
 
 
 def test_lost_or_invented_pii_tokens_are_violations():
@@ -217,7 +214,7 @@ def test_lost_or_invented_pii_tokens_are_violations():
             continue
         verdict = judge(masked, DRAFT, "I'm sorry. " + masked.text.replace(token, "your account"), CUSTOMER)
         assert {v.kind for v in verdict.violations} == {"lost"}, original
-        assert not masked.missing(masked.text.replace(token, ""), verdict)  # the facts named it already
+        assert masked.account(masked.text.replace(token, ""), verdict) == verdict.violations  # named already
         assert_no_secrets(masked.hide(verdict.describe()))
     customer_only = next(t for t, value in masked.originals.items() if value == "sam@example.com")
     assert judge(masked, DRAFT, masked.text, CUSTOMER).ok and customer_only not in masked.text  # need not be kept
@@ -306,7 +303,7 @@ def test_property_no_pool_value_reaches_the_model_and_streams_restore_it(draft_p
     pieces.append(output[last:])
     unmasker = StreamUnmasker(masked)
     assert "".join(unmasker.feed(p) for p in pieces) + unmasker.flush() == draft + " / " + customer
-    assert unmasker.invented == []
+    assert masked.unmask(output)[1] == []  # nothing invented
 
 
 pii_drafts = st.lists(st.tuples(st.sampled_from(OTHER), st.sampled_from(PII_POOL)), min_size=1, max_size=5).map(

@@ -6,6 +6,7 @@ imports web code. `status` is the HTTP status that fits the failure, `title` a s
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 
@@ -58,6 +59,24 @@ class RewriteRejected(InvalidRequest):
     title = "Rewrite rejected by the fact guard"
 
 
+def field_errors(errors: Iterable[Mapping[str, Any]], *, whole: str = "body") -> list[dict[str, str]]:
+    """Pydantic's errors as [{field, message}]: the location dotted (FastAPI's leading body, query,
+    path or header dropped), "Value error, " dropped; `whole` names an error of the whole object."""
+    out = []
+    for err in errors:
+        loc = [str(p) for p in err.get("loc", ())]
+        if loc and loc[0] in {"body", "query", "path", "header"}:
+            loc = loc[1:]
+        message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        out.append({"field": ".".join(loc) or whole, "message": message})
+    return out
+
+
+def describe_fields(errors: Iterable[Mapping[str, Any]], *, whole: str = "body") -> str:
+    """The same as one line: "field: message; field: message"."""
+    return "; ".join(f"{f['field']}: {f['message']}" for f in field_errors(errors, whole=whole))
+
+
 class TemplateLoadError(Exception):
     """A template file is broken; raised at start-up and stops it."""
 
@@ -86,7 +105,3 @@ class Overloaded(RewriterError):
         super().__init__(detail, **extra)
         self.retry_after_s = retry_after_s
 
-
-class Unauthorized(RewriterError):
-    status = 401
-    title = "Unauthorized"

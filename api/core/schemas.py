@@ -6,7 +6,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from api.guard.verdict import ViolationKind, WarningKind
+
+from . import limits
+
 VariableValue = str | int | float | bool
+GuardStatus = Literal["passed", "repaired", "fallback", "allowed"]
 
 
 class RewriteRequest(BaseModel):
@@ -21,10 +26,10 @@ class RewriteRequest(BaseModel):
     customer_message: str | None = Field(None, description="the customer's message, if any (untrusted text)")
     template: str | None = Field(None, description="template name or name@version; default: empathetic, latest")
     template_version: int | str | None = Field(None, description="pin a version (2 or v2)")
-    variables: dict[str, VariableValue] = Field(default_factory=dict, max_length=50)
+    variables: dict[str, VariableValue] = Field(default_factory=dict, max_length=limits.MAX_VARIABLES)
     model: str | None = Field(None, description="litellm model string; must be allowed by the service")
-    temperature: float | None = Field(None, ge=0, le=2)
-    max_tokens: int | None = Field(None, ge=1, le=8192)
+    temperature: float | None = Field(None, ge=0, le=limits.MAX_TEMPERATURE)
+    max_tokens: int | None = Field(None, ge=1, le=limits.MAX_TOKENS)
     stream: bool = Field(False, description="answer text/event-stream (single rewrites only)")
     mode: Literal["wrap", "free"] | None = Field(
         None,
@@ -55,10 +60,10 @@ class RewriteRequest(BaseModel):
     @classmethod
     def _variable_sizes(cls, value: dict[str, Any]) -> dict[str, Any]:
         for name, item in value.items():
-            if len(name) > 64:
-                raise ValueError(f"variable name {name[:20]!r}... is longer than 64 characters")
-            if isinstance(item, str) and len(item) > 2000:
-                raise ValueError(f"variable {name!r} is longer than 2000 characters")
+            if len(name) > limits.MAX_VARIABLE_NAME:
+                raise ValueError(f"variable name {name[:20]!r}... is longer than {limits.MAX_VARIABLE_NAME} characters")
+            if isinstance(item, str) and len(item) > limits.MAX_VARIABLE_CHARS:
+                raise ValueError(f"variable {name!r} is longer than {limits.MAX_VARIABLE_CHARS} characters")
         return value
 
 
@@ -79,7 +84,7 @@ class FactOut(BaseModel):
 
 
 class ViolationOut(BaseModel):
-    kind: Literal["lost", "added", "altered", "placeholder", "incomplete", "injection", "flipped"]
+    kind: ViolationKind
     fact: str = Field(
         description="the kind of fact: money, date, id, placeholder, url...; for `injection`, what "
         "the output check found: instructions, markup or role_marker; for `flipped`, what turned "
@@ -90,7 +95,7 @@ class ViolationOut(BaseModel):
 
 
 class WarningOut(BaseModel):
-    kind: Literal["negation_flip", "new_commitment"]
+    kind: WarningKind
     value: str
     detail: str
 
@@ -98,7 +103,7 @@ class WarningOut(BaseModel):
 class GuardOut(BaseModel):
     """The fact guard's verdict on the returned text."""
 
-    status: Literal["passed", "repaired", "fallback", "allowed"]
+    status: GuardStatus
     facts: list[FactOut] = Field(description="the draft's protected facts that the rewrite kept")
     violations: list[ViolationOut]
     warnings: list[WarningOut]
@@ -164,5 +169,3 @@ class BatchRequest(BaseModel):
 class BatchResult(BaseModel):
     results: list[RewriteResult | Problem]
 
-
-Outcome = Literal["ok", "error"]

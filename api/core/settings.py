@@ -9,6 +9,8 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from . import limits
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MODEL = "local/gemma3-270m"
 
@@ -86,8 +88,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1_000_000, ge=1024, description="largest request body")
     max_batch_items: int = Field(100, ge=1, description="most items in one batch")
     batch_concurrency: int = Field(8, ge=1, description="batch items rewritten at once")
-    max_variables: int = Field(20, ge=0, le=50, description="most template variables in one request")
-    max_variable_chars: int = Field(500, ge=1, le=2000, description="longest template variable value")
+    max_variables: int = Field(20, ge=0, le=limits.MAX_VARIABLES, description="most template variables in one request")
+    max_variable_chars: int = Field(500, ge=1, le=limits.MAX_VARIABLE_CHARS, description="longest template variable value")
 
     flips_block: bool = Field(
         True, description="a meaning flip (a negation dropped or added, rejected -> approved) is a "
@@ -124,6 +126,27 @@ class Settings(BaseSettings):
 
     def is_model_allowed(self, model: str) -> bool:
         return model in (self.allowed_models or self.models)
+
+    @property
+    def uses_local_model(self) -> bool:
+        """Whether the default model or a fallback is the embedded one (`local/...`)."""
+        return any(provider_of(m) == "local" for m in self.models)
+
+    def provider_kwargs(self, model: str) -> dict[str, str]:
+        """Where and how to reach `model`: the configured api_base and key apply to models of the
+        default model's provider (others use their provider's own environment variables)."""
+        kwargs: dict[str, str] = {}
+        if provider_of(model) == provider_of(self.model):
+            if self.model_api_base:
+                kwargs["api_base"] = self.model_api_base
+            if self.model_api_key:
+                kwargs["api_key"] = self.model_api_key.get_secret_value()
+        return kwargs
+
+
+def provider_of(model: str) -> str:
+    """The provider part of a model string (`openai/gpt-4o-mini` -> openai; bare names: openai)."""
+    return model.split("/", 1)[0] if "/" in model else "openai"
 
 
 @lru_cache

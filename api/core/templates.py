@@ -23,7 +23,9 @@ from jinja2 import StrictUndefined, TemplateError as JinjaTemplateError, meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .errors import InvalidVariable, MissingVariables, TemplateLoadError, UnknownTemplate, UnknownVariables
+from .errors import (
+    InvalidVariable, MissingVariables, TemplateLoadError, UnknownTemplate, UnknownVariables, describe_fields,
+)
 
 # Variables every template receives from the request itself.
 BUILTIN_VARIABLES = ("draft", "customer_message")
@@ -326,10 +328,7 @@ class TemplateRegistry:
             try:
                 spec = TemplateFile.model_validate(data)
             except ValidationError as exc:
-                problems = "; ".join(
-                    f"{'.'.join(str(p) for p in err['loc']) or 'file'}: {err['msg']}" for err in exc.errors()
-                )
-                raise TemplateLoadError(f"{path}: {problems}") from exc
+                raise TemplateLoadError(f"{path}: {describe_fields(exc.errors(), whole='file')}") from exc
             templates.append(Template(spec, path, source))
         if not templates:
             raise TemplateLoadError(f"{directory}: no templates (*.yaml) found")

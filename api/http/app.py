@@ -14,7 +14,7 @@ from . import logs
 from . import problems
 from .access import AccessMiddleware
 from .keys import KeyChecker
-from api.models.local_model import flatten
+from api.models.local_provider import flatten
 from .context import RequestContextMiddleware
 from .ratelimit import RateLimiter
 from api.core.rewriter import Rewriter
@@ -30,7 +30,7 @@ def create_app(settings: Settings | None = None, rewriter: Rewriter | None = Non
     logs.quiet_libraries()
     rewriter = rewriter or Rewriter.from_settings(settings)
 
-    local = rewriter.gateway.local if rewriter.gateway.uses_local_model() else None
+    local = rewriter.local_model
     if local is not None:
         local.check()  # a missing or corrupt model file stops start-up here, naming the file
 
@@ -54,7 +54,6 @@ def create_app(settings: Settings | None = None, rewriter: Rewriter | None = Non
     app.state.local_model = local  # the embedded model's provider, or None
     keys = KeyChecker(settings.api_keys)  # a malformed entry stops start-up here, naming it
     limiter = RateLimiter(settings.redis_url)
-    app.state.keys = keys
     app.state.limiter = limiter
     app.state.readiness_checks: Callable[[], dict[str, bool]] = (
         (lambda: {"local_model_loaded": local.loaded}) if local is not None else (lambda: {})

@@ -13,7 +13,7 @@ import logging
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.core import metrics
-from .problems import BodyTooLarge, problem, send_problem
+from .problems import BodyTooLarge, problem, send_problem, unexpected
 
 log = logging.getLogger(__name__)
 
@@ -82,9 +82,7 @@ class RequestContextMiddleware:
             log.exception("unhandled error", extra={"request_id": request_id})
             if started_response:
                 raise
-            await send_problem(send_with_id, problem(
-                500, "Internal error", f"unexpected error; quote request id {request_id}", request_id
-            ))
+            await send_problem(send_with_id, unexpected(request_id))
         except asyncio.CancelledError:
             # uvicorn cancels the requests still running when its shutdown grace period ends
             # (REWRITER_SHUTDOWN_GRACE_S). One not yet answered gets a 503 the caller can retry

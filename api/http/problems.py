@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.core.errors import Overloaded, RewriterError
+from api.core.errors import Overloaded, RewriterError, describe_fields, field_errors
 
 
 PROBLEM_JSON = "application/problem+json"
@@ -41,22 +41,13 @@ def problem_from_error(exc: RewriterError, request_id: str | None = None) -> dic
     return problem(exc.status, exc.title, exc.detail, request_id, **exc.extra)
 
 
-def field_errors(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
-    """Pydantic errors as [{field, message}], dropping FastAPI's leading 'body'/'query'."""
-    out = []
-    for err in errors:
-        loc = [str(p) for p in err.get("loc", ())]
-        if loc and loc[0] in {"body", "query", "path", "header"}:
-            loc = loc[1:]
-        message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-        out.append({"field": ".".join(loc) or "body", "message": message})
-    return out
-
-
 def validation_problem(errors: list[dict[str, Any]], request_id: str | None = None, **extra: Any) -> dict[str, Any]:
-    fields = field_errors(errors)
-    detail = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
-    return problem(422, "Invalid request", detail, request_id, errors=fields, **extra)
+    return problem(422, "Invalid request", describe_fields(errors), request_id, errors=field_errors(errors), **extra)
+
+
+def unexpected(request_id: str | None, **extra: Any) -> dict[str, Any]:
+    """The 500 for a failure we did not foresee: no detail but the id to quote (the log has it)."""
+    return problem(500, "Internal error", f"unexpected error; quote request id {request_id}", request_id, **extra)
 
 
 def request_id_of(request: Request) -> str | None:
@@ -89,8 +80,6 @@ def install(app: FastAPI) -> None:
         headers = {}
         if isinstance(exc, Overloaded):
             headers["Retry-After"] = str(exc.retry_after_s)
-        if exc.status == 401:
-            headers["WWW-Authenticate"] = 'Bearer realm="reply-rewriter"'
         return respond(problem_from_error(exc, request_id_of(request)), headers)
 
     @app.exception_handler(RequestValidationError)

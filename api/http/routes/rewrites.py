@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from api.http.keys import require_key
+from api.core import limits
 from api.core.errors import InvalidRequest, RewriterError, UpstreamError
 from ..problems import (
     PROBLEM_JSON,
@@ -21,6 +22,7 @@ from ..problems import (
     problem,
     problem_from_error,
     request_id_of,
+    unexpected,
     validation_problem,
 )
 from api.core.rewriter import Rewriter
@@ -117,8 +119,7 @@ async def _sse(first, events: AsyncIterator[Delta | RewriteResult], request_id: 
         body = problem(502, "Upstream model failed", "the stream ended without a result", request_id)
         yield ServerSentEvent(data=json.dumps(body), event="error")
     except Exception:  # noqa: BLE001 - the client must learn the stream failed, not see a cut
-        body = problem(500, "Internal error", f"unexpected error; quote request id {request_id}", request_id)
-        yield ServerSentEvent(data=json.dumps(body), event="error")
+        yield ServerSentEvent(data=json.dumps(unexpected(request_id)), event="error")
         raise
     finally:
         # A client that went away stops the generation too (the local model checks for this).
@@ -129,13 +130,7 @@ async def _sse(first, events: AsyncIterator[Delta | RewriteResult], request_id: 
 async def create_rewrites_batch(body: BatchRequest, rewriter: RewriterDep, request: Request):
     """Rewrite many drafts concurrently; every item gets a result or a problem, in input order."""
     settings = rewriter.settings
-    if not body.items:
-        raise InvalidRequest("items: at least one item is required", field="items")
-    if len(body.items) > settings.max_batch_items:
-        raise InvalidRequest(
-            f"items: {len(body.items)} items is over the limit of {settings.max_batch_items}",
-            field="items",
-        )
+    limits.check_batch(len(body.items), settings)
     request_id = request_id_of(request)
     bound = asyncio.Semaphore(settings.batch_concurrency)
 
@@ -155,8 +150,7 @@ async def create_rewrites_batch(body: BatchRequest, rewriter: RewriterDep, reque
                 return {**problem_from_error(exc, request_id), "index": index}
             except Exception:  # noqa: BLE001 - one broken item never fails the others
                 log.exception("unhandled error in a batch item", extra={"request_id": request_id, "index": index})
-                return problem(500, "Internal error", f"unexpected error; quote request id {request_id}",
-                               request_id, index=index)
+                return unexpected(request_id, index=index)
 
     results = await asyncio.gather(*(one(i, raw) for i, raw in enumerate(body.items)))
     guard_counts: dict[str, int] = {}

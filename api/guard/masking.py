@@ -1,0 +1,168 @@
+"""Masking: helpdesk placeholders (and, with `pii=True`, personal data) become opaque tokens the
+model copies verbatim, and come back afterwards.
+
+- `mask(text)` swaps each placeholder for a `{{PHn}}` token; with `pii=True` emails, phone numbers,
+  card numbers and IBANs (`api.guard.pii`) get tokens of the same shape, so the guard treats them
+  exactly like placeholders.
+- `Masked.unmask(output)` puts them back and reports tokens the model invented; `StreamUnmasker`
+  does the same for a stream of pieces; `Masked.hide(text)` masks a text for the repair prompt.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import facts as factlib
+from . import pii as piilib
+from .verdict import Verdict, Violation
+
+_PLACEHOLDER = factlib.PLACEHOLDER_RE
+
+
+@dataclass(frozen=True)
+class Masked:
+    text: str
+    originals: dict[str, str]  # token -> placeholder (or personal data) as written
+    prefix: str
+    customer_message: str | None = None  # masked with the same tokens when PII is masked
+    pii_tokens: dict[str, str] | None = None  # token -> kind of personal data; None: PII not masked
+    # Facts the guard may name that hold part of a masked value ("23 45 67 89" of a phone
+    # number) -> its token, so `hide` leaves nothing of it in a repair prompt.
+    parts: dict[str, str] = field(default_factory=dict)
+
+    def hide(self, text: str) -> str:
+        """`text` (a rejected rewrite, the guard's description of it) with every masked value, or
+        a quoted fact that is part of one, replaced by its token: what the model may see."""
+        for part, token in self.parts.items():
+            text = text.replace(repr(part), repr(token))
+        for token, original in sorted(self.originals.items(), key=lambda item: -len(item[1])):
+            text = text.replace(original, token)
+        return text
+
+    @property
+    def pii(self) -> dict[str, int] | None:
+        """Distinct values masked, by kind (email, phone, card, iban); None when PII was not masked
+        or none was found."""
+        if not self.pii_tokens:
+            return None
+        counts: dict[str, int] = {}
+        for kind in self.pii_tokens.values():
+            counts[kind] = counts.get(kind, 0) + 1
+        return counts
+
+    def _holds(self, fact_text: str, token: str) -> bool:
+        """Whether a fact of the draft is, holds or is part of the value masked as `token`."""
+        return self.originals[token] in fact_text or self.parts.get(fact_text) == token
+
+    def account(self, output: str, verdict: Verdict) -> list[Violation]:
+        """`verdict`'s violations, seen through the masking of personal data: a lost or altered
+        masked value is named by its kind (the fact extractor reads a card number as a phone, an
+        IBAN as an id...), and a value whose token the model's `output` (still masked) dropped is
+        lost, unless `verdict` already names it: to the fact comparison the same phone number
+        written in two formats is one fact, here it is two tokens."""
+        violations = list(verdict.violations)
+        for token, kind in (self.pii_tokens or {}).items():
+            value = self.originals[token]
+            violations = [
+                Violation(v.kind, kind, v.value, kind + v.detail[len(v.fact):])
+                if v.kind in ("lost", "altered") and v.fact != kind and self._holds(v.value, token) else v
+                for v in violations
+            ]
+            if token in self.text and token not in output and not any(
+                self._holds(fact.text, token) for fact in verdict.lost
+            ):
+                violations.append(Violation("lost", kind, value, f"{kind} {value!r} is missing"))
+        return violations
+
+    def unmask(self, output: str) -> tuple[str, list[str]]:
+        """Restore placeholders; return the text and any tokens the model made up."""
+        if not self.originals:
+            return output, []
+        invented: list[str] = []
+
+        def restore(match: re.Match[str]) -> str:
+            token = match.group(0)
+            if token in self.originals:
+                return self.originals[token]
+            invented.append(token)
+            return token
+
+        return re.sub(rf"\{{\{{{re.escape(self.prefix)}\d+\}}\}}", restore, output), invented
+
+
+def mask(text: str, *, pii: bool = False, customer_message: str | None = None) -> Masked:
+    """Replace each placeholder with `{{PHn}}` (the prefix grows until the text cannot contain it,
+    so unmasking is exact for any input). With `pii`, personal data (`api.guard.pii.find`) in `text`
+    and in `customer_message` becomes `{{PHn}}` tokens too, one token per value across both, and
+    `Masked.pii` counts them by kind; without, `customer_message` is kept as given."""
+    texts = (text, customer_message or "") if pii else (text,)
+    prefix = "PH"
+    while any(prefix in t for t in texts):
+        prefix += "X"
+    originals: dict[str, str] = {}
+    by_value: dict[str, str] = {}
+    kinds: dict[str, str] = {}
+
+    def token(value: str, kind: str | None) -> str:
+        if value not in by_value:
+            by_value[value] = f"{{{{{prefix}{len(by_value) + 1}}}}}"
+            originals[by_value[value]] = value
+            if kind is not None:
+                kinds[by_value[value]] = kind
+        return by_value[value]
+
+    def swap(source: str, placeholders: bool) -> tuple[str, list[piilib.Found]]:
+        spans = [(m.start(), m.end(), None) for m in _PLACEHOLDER.finditer(source)] if placeholders else []
+        found = piilib.find(source, skip=[(a, b) for a, b, _ in spans]) if pii else []
+        out, last = [], 0
+        for start, end, kind in sorted([*spans, *((f.start, f.end, f.kind) for f in found)]):
+            out += [source[last:start], token(source[start:end], kind)]
+            last = end
+        return "".join(out) + source[last:], found
+
+    masked_text, found = swap(text, placeholders=True)
+    if not pii:
+        return Masked(masked_text, originals, prefix, customer_message)
+    masked_customer = swap(customer_message, placeholders=False)[0] if customer_message else customer_message
+    return Masked(masked_text, originals, prefix, masked_customer, kinds, _parts(text, found, by_value))
+
+
+def _parts(text: str, found: list[piilib.Found], tokens: dict[str, str]) -> dict[str, str]:
+    """The draft's facts that overlap masked personal data without being all of it (the guard
+    may name them in a repair prompt) -> the token; facts also found elsewhere are left alone."""
+    inside: dict[str, str] = {}
+    outside: set[str] = set()
+    for fact in factlib.extract(text) if found else []:
+        hit = next((f for f in found if fact.start < f.end and f.start < fact.end), None)
+        if hit is None:
+            outside.add(fact.text)
+        elif fact.text != hit.value:
+            inside[fact.text] = tokens[hit.value]
+    return {part: token for part, token in inside.items() if part not in outside}
+
+
+class StreamUnmasker:
+    """Unmask a stream of text pieces, holding back a token that is split across pieces."""
+
+    def __init__(self, masked: Masked) -> None:
+        self.masked = masked
+        self._pending = ""
+        self._longest = len(masked.prefix) + 10  # "{{" + prefix + up to 6 digits + "}}"
+
+    def feed(self, piece: str) -> str:
+        if not self.masked.originals:
+            return piece
+        self._pending += piece
+        start = self._pending.rfind("{")
+        if start != -1 and "}}" not in self._pending[start:] and len(self._pending) - start <= self._longest:
+            if start > 0 and self._pending[start - 1] == "{":
+                start -= 1
+            ready, self._pending = self._pending[:start], self._pending[start:]
+        else:
+            ready, self._pending = self._pending, ""
+        return self.masked.unmask(ready)[0]
+
+    def flush(self) -> str:
+        ready, self._pending = self._pending, ""
+        return self.masked.unmask(ready)[0]

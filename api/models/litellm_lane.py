@@ -1,0 +1,188 @@
+"""Model calls through litellm: requests built from the settings, answers read into our own
+`Completion`, and litellm's exceptions translated once, into `ProviderFailure`, right where
+litellm is called. litellm's process-wide switches are set here, the one module that calls it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import litellm  # api/__init__.py has set litellm's offline price-map switch
+
+from api.core.settings import Settings
+from api.core.templates import RenderedPrompt
+
+from .local_model import LocalModelBusy
+from .local_provider import PROVIDER
+from .completion import Completion, PromptFor, Usage
+from .failures import ProviderFailure, kind_of_status, parse_retry_after
+
+# httpx by default: the transport respx intercepts, so tests run the production path. The
+# REWRITER_HTTP_TRANSPORT setting can switch to litellm's aiohttp transport (benchmarks/README.md).
+litellm.disable_aiohttp_transport = True
+litellm.suppress_debug_info = True
+litellm.drop_params = True
+litellm.telemetry = False
+
+
+@contextmanager
+def translated() -> Iterator[None]:
+    """Any exception litellm (or a provider behind it) raises leaves as a `ProviderFailure`."""
+    try:
+        yield
+    except ProviderFailure:
+        raise
+    except Exception as exc:  # noqa: BLE001 - every provider failure, in our own words
+        raise translate(exc) from exc
+
+
+def translate(exc: BaseException) -> ProviderFailure:
+    # Some carry no message at all (a bare TimeoutError): "".splitlines() is empty.
+    message = (str(getattr(exc, "message", "") or exc).strip().splitlines() or [""])[0][:200]
+    if _caused_by(exc, LocalModelBusy):
+        return ProviderFailure("overloaded", message, status=503, retry_after_s=2)
+    status = getattr(exc, "status_code", None)
+    status = status if isinstance(status, int) else None
+    retry_after = parse_retry_after(_header(exc, "retry-after"))
+    if isinstance(exc, (litellm.Timeout, asyncio.TimeoutError)):
+        kind = "timeout"
+    elif status is not None:
+        kind = kind_of_status(status)
+    elif isinstance(exc, litellm.APIConnectionError):
+        kind = "connection"
+    else:
+        kind, message = "other", f"{type(exc).__name__}: {message}"
+    return ProviderFailure(kind, message, status=status, retry_after_s=retry_after)
+
+
+def _header(exc: BaseException, name: str) -> str | None:
+    headers = getattr(exc, "litellm_response_headers", None)
+    if headers is None:
+        headers = getattr(getattr(exc, "response", None), "headers", None)
+    if not headers:
+        return None
+    return headers.get(name) or headers.get(name.title())
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    """litellm wraps provider exceptions; look down the chain for the original."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, kind):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def cost_usd(model: str, usage: Usage) -> float | None:
+    """Price from litellm's bundled map; None when the model is not in it; 0 for local."""
+    if model.startswith(PROVIDER + "/"):
+        return 0.0
+    try:
+        prompt_cost, completion_cost = litellm.cost_per_token(
+            model=model, prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens,
+        )
+    except Exception:  # noqa: BLE001 - unknown model: cost unknown, not an error
+        return None
+    return round(prompt_cost + completion_cost, 10)
+
+
+class LitellmLane:
+    """Calls one model through litellm; retries, fallbacks and the deadline are the gateway's."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        litellm.disable_aiohttp_transport = settings.http_transport == "httpx"
+
+    def _request(self, model: str, prompt: RenderedPrompt, params: dict[str, Any]) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"model": model, "num_retries": 0, "max_retries": 0}
+        kwargs.update(self.settings.provider_kwargs(model))
+        kwargs.update({k: v for k, v in params.items() if v is not None})
+        kwargs["messages"] = prompt.messages
+        if prompt.stop:
+            kwargs["stop"] = prompt.stop
+        # A constant timeout: litellm keys its cached provider clients (and their connection pools)
+        # on it, so a per-request value would build a new client for every call. The deadline
+        # itself is enforced around the call.
+        kwargs["timeout"] = self.settings.timeout_s
+        return kwargs
+
+    async def complete(self, model: str, prompt: PromptFor, params: dict[str, Any]) -> Completion:
+        with translated():
+            response = await litellm.acompletion(**self._request(model, prompt(model), params))
+            choice = response.choices[0]
+            usage = getattr(response, "usage", None)
+            used = Usage(
+                prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
+                completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+            )
+            return Completion(choice.message.content or "", model, choice.finish_reason, used)
+
+    async def open_stream(self, model: str, prompt: PromptFor, params: dict[str, Any]) -> "LitellmStream":
+        """Start a stream and wait for its first chunk: failing before any text is retryable."""
+        rendered = prompt(model)
+        kwargs = self._request(model, rendered, params)
+        kwargs["stream"] = True
+        kwargs["stream_options"] = {"include_usage": True}
+        with translated():
+            iterator = (await litellm.acompletion(**kwargs)).__aiter__()
+            first = await iterator.__anext__()
+        return LitellmStream(model, rendered, iterator, [first])
+
+
+@dataclass
+class LitellmStream:
+    """An open stream: `next_text` gives its text pieces, then None; `completion` the totals."""
+
+    model: str
+    prompt: RenderedPrompt
+    iterator: Any
+    pending: list[Any]  # chunks read but not yet looked at
+    parts: list[str] = field(default_factory=list)
+    finish_reason: str | None = None
+    usage: Usage | None = None
+
+    async def next_text(self) -> str | None:
+        with translated():
+            while True:
+                if not self.pending:
+                    try:
+                        self.pending.append(await self.iterator.__anext__())
+                    except StopAsyncIteration:
+                        return None
+                text = self._read(self.pending.pop(0))
+                if text:
+                    self.parts.append(text)
+                    return text
+
+    def _read(self, chunk: Any) -> str:
+        text = ""
+        for choice in getattr(chunk, "choices", None) or []:
+            delta = getattr(choice, "delta", None)
+            text += (getattr(delta, "content", None) if delta is not None else None) or ""
+            if getattr(choice, "finish_reason", None):
+                self.finish_reason = choice.finish_reason
+        usage = getattr(chunk, "usage", None)
+        if usage and getattr(usage, "completion_tokens", None):
+            self.usage = Usage(int(usage.prompt_tokens or 0), int(usage.completion_tokens or 0))
+        return text
+
+    def completion(self) -> Completion:
+        text = "".join(self.parts)
+        usage = self.usage or Usage(
+            prompt_tokens=_count_tokens(self.model, messages=self.prompt.messages),
+            completion_tokens=_count_tokens(self.model, text=text),
+        )
+        return Completion(text, self.model, self.finish_reason, usage)
+
+
+def _count_tokens(model: str, **kwargs: Any) -> int:
+    try:
+        return int(litellm.token_counter(model=model, **kwargs))
+    except Exception:  # noqa: BLE001
+        return 0
