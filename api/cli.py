@@ -1,6 +1,6 @@
 """Command line: `python -m api serve` (the default), `python -m api rewrite < draft.txt` and
-`python -m api eval run|compare ...` (the eval harness). All of them go through the same core as
-the HTTP API.
+`python -m api new-key NAME`. The rewrite goes through the same core as the HTTP API (and as the
+eval harness, which has its own command: `python -m evals`).
 """
 
 from __future__ import annotations
@@ -115,10 +115,9 @@ def _new_key(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["eval"]:
-        # `python -m api eval run ...` is `python -m evals run ...`: one harness, two doors.
-        from evals.cli import main as evals_main
-
-        return evals_main(argv[1:])
+        # The evals depend on the service's core, not the other way round.
+        print("error: the eval harness is its own command: python -m evals run|compare ...", file=sys.stderr)
+        return 2
     parser = argparse.ArgumentParser(prog="python -m api", description=__doc__)
     sub = parser.add_subparsers(dest="command")
     serve = sub.add_parser("serve", help="start the HTTP service (default)")
@@ -135,7 +134,6 @@ def main(argv: list[str] | None = None) -> int:
     key = sub.add_parser("new-key", help="make an API key and its REWRITER_API_KEYS entry")
     key.add_argument("name", help="the integration's name, shown in logs and metrics")
     key.add_argument("--stdin", action="store_true", help="hash the key read from stdin instead of making one")
-    sub.add_parser("eval", help="the eval harness: `python -m api eval run|compare ...` (see python -m evals -h)")
     args = parser.parse_args(argv)
     if args.command == "rewrite":
         return _rewrite(args)

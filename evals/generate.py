@@ -14,7 +14,7 @@ from api.core.errors import RewriterError, describe_fields
 from api.core.rewriter import Rewriter
 from api.core.schemas import RewriteRequest
 from api.core.settings import Settings
-from api.core.templates import parse_version
+from api.core.template_files import parse_version
 
 from .dataset import Case
 

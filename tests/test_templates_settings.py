@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from api.core.errors import MissingVariables, UnknownTemplate, UnknownVariables
+from api.core.errors import InvalidVariable, MissingVariables, UnknownTemplate, UnknownVariables
 from api.core.settings import Settings
 from api.core.templates import TemplateLoadError, TemplateRegistry, untrusted
 
@@ -17,6 +17,7 @@ GOOD = "name: t\nversion: 1\ndescription: d\nmessages:\n  - {role: user, content
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     return path
 
@@ -66,6 +67,29 @@ def test_broken_template_stops_the_cli_with_a_message(tmp_path):
     )
     assert proc.returncode == 2
     assert "bad.yaml" in proc.stderr and "nope" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_shared_variables_and_partials(tmp_path):
+    """Templates declare common variables once (`_shared/variables.yaml`, fields overridable) and
+    include shared partials; the partials are part of each template's digest; `_shared/` holds no
+    template."""
+    write(tmp_path, "_shared/variables.yaml", "tone:\n  default: warm\n  pattern: '[a-z]+'\n")
+    write(tmp_path, "_shared/user.j2", "Draft: {{ draft | untrusted('draft') }} ({{ tone }})")
+    write(tmp_path, "t.yaml", "name: t\nversion: 1\ndescription: d\nshared_variables: [tone]\n"
+          "variables:\n  tone: {default: calm}\nmessages:\n  - {role: user, content: '{% include \"user.j2\" %}'}\n")
+    template = TemplateRegistry.load(tmp_path).get("t")
+    assert template.spec.variables["tone"].default == "calm" and template.spec.variables["tone"].pattern == "[a-z]+"
+    text = template.render({**template.resolve_variables({}), "draft": "x", "customer_message": ""}, "chat").messages[0]
+    assert text["content"].startswith("Draft: <draft-") and text["content"].endswith("(calm)")
+    with pytest.raises(InvalidVariable):
+        template.resolve_variables({"tone": "Not Allowed"})  # the shared pattern applies
+    before = template.sha256
+    write(tmp_path, "_shared/user.j2", "Draft again: {{ draft | untrusted('draft') }}")
+    assert TemplateRegistry.load(tmp_path).get("t").sha256 != before
+    write(tmp_path, "u.yaml", "name: u\nversion: 1\ndescription: d\nshared_variables: [nope]\n"
+          "messages:\n  - {role: user, content: x}\n")
+    with pytest.raises(TemplateLoadError, match=r"u\.yaml: .*nope not in _shared/variables\.yaml"):
+        TemplateRegistry.load(tmp_path)
 
 
 def test_resolution_by_name_version_and_pin():

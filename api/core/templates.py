@@ -1,9 +1,9 @@
 """Prompt templates: versioned YAML files under `prompts/`, rendered with sandboxed Jinja2.
 
-A template file holds its name, version, description, declared variables (with defaults), model
-parameters, the chat `messages`, and optionally a `completion` form (a single few-shot prompt with
-stop sequences) for base models that do not follow chat turns. Every file is loaded, compiled and
-test-rendered at start-up; a broken one raises `TemplateLoadError` naming the file.
+The file format is in template_files.py. Every file is loaded, compiled and test-rendered at
+start-up; a broken one raises `TemplateLoadError` naming the file. Templates may include the
+partials under `prompts/_shared/` (`{% include "user_message.j2" %}`), which are part of their
+digest.
 
 The draft and the customer message are untrusted. Templates render them through the `untrusted`
 filter, which wraps the text in tags whose name carries a digest of the text itself: content cannot
@@ -18,18 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from jinja2 import StrictUndefined, TemplateError as JinjaTemplateError, meta
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError as JinjaTemplateError, meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .errors import (
-    InvalidVariable, MissingVariables, TemplateLoadError, UnknownTemplate, UnknownVariables, describe_fields,
-)
-
-# Variables every template receives from the request itself.
-BUILTIN_VARIABLES = ("draft", "customer_message")
-NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
+from .errors import InvalidVariable, MissingVariables, TemplateLoadError, UnknownTemplate, UnknownVariables
+from .template_files import BUILTIN_VARIABLES, SHARED_DIR, TemplateFile, parse_file, parse_version, shared_variables
 
 
 def untrusted(text: str, label: str) -> str:
@@ -50,107 +43,6 @@ def oneline(text: str) -> str:
     return re.sub(r"#{3,}", "#", _LINE_BREAK.sub(" ", text))
 
 
-def parse_version(value: str | int) -> int:
-    """Accept 2, "2" and "v2"."""
-    text = str(value).strip().lower().removeprefix("v")
-    if not text.isdigit() or int(text) < 1:
-        raise ValueError(f"template version must look like 2 or v2, got {value!r}")
-    return int(text)
-
-
-class VariableSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    description: str = ""
-    required: bool = False
-    default: str | int | float | bool | None = None
-    # Callers' values are untrusted: a pattern keeps a value meant for the system prompt (a tone
-    # word, say) from carrying instructions.
-    pattern: str | None = None
-
-    @field_validator("pattern")
-    @classmethod
-    def _compiles(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"pattern does not compile: {exc}") from exc
-        return value
-
-
-class Message(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    role: Literal["system", "user", "assistant"]
-    content: str
-
-
-class CompletionForm(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    prompt: str
-    stop: list[str] = Field(default_factory=list)
-
-
-class WrapForm(BaseModel):
-    """Wrap mode (api/wrap.py): the model writes only an opening sentence; the draft follows
-    verbatim, then one of the closings."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    opening: str = Field(description="few-shot completion prompt that ends where the opening begins")
-    name_prefix: str = Field("", description="rendered and put before the opening (e.g. the customer's name)")
-    start: str = Field("", description="words every opening starts with (after the name prefix)")
-    default_opening: str = Field(min_length=1, description="used when the model's opening is unusable")
-    closings: list[str] = Field(min_length=1, description="closings that invite a reply")
-    max_tokens: int = Field(48, ge=8, le=200)
-    stop: list[str] = Field(default_factory=lambda: ["\n", "###"])
-
-
-class ModelParameters(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    temperature: float | None = Field(None, ge=0, le=2)
-    max_tokens: int | None = Field(None, ge=1, le=32_000)
-    top_p: float | None = Field(None, gt=0, le=1)
-
-
-class TemplateFile(BaseModel):
-    """The schema of one file under `prompts/`."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: str
-    version: int
-    description: str
-    variables: dict[str, VariableSpec] = Field(default_factory=dict)
-    parameters: ModelParameters = Field(default_factory=ModelParameters)
-    messages: list[Message] = Field(min_length=1)
-    completion: CompletionForm | None = None
-    wrap: WrapForm | None = None
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        if not NAME_RE.match(value):
-            raise ValueError("name must be lower-case letters, digits, '-' or '_'")
-        return value
-
-    @field_validator("version", mode="before")
-    @classmethod
-    def _version(cls, value: Any) -> int:
-        return parse_version(value)
-
-    @field_validator("variables")
-    @classmethod
-    def _no_builtin_override(cls, value: dict[str, VariableSpec]) -> dict[str, VariableSpec]:
-        clash = sorted(set(value) & set(BUILTIN_VARIABLES))
-        if clash:
-            raise ValueError(f"{', '.join(clash)} are supplied by the request and cannot be declared")
-        return value
-
-
 @dataclass(frozen=True)
 class RenderedPrompt:
     """What the gateway sends: chat messages, or one completion prompt with stop sequences."""
@@ -160,20 +52,27 @@ class RenderedPrompt:
     form: Literal["chat", "completion"] = "chat"
 
 
-_ENV = ImmutableSandboxedEnvironment(
-    undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False, trim_blocks=True
-)
-_ENV.filters["untrusted"] = untrusted
-_ENV.filters["oneline"] = oneline
+def environment(directory: Path | None = None) -> ImmutableSandboxedEnvironment:
+    """The sandboxed Jinja2 environment templates render in; `directory`/_shared for includes."""
+    loader = FileSystemLoader(directory / SHARED_DIR) if directory is not None else None
+    env = ImmutableSandboxedEnvironment(
+        undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False, trim_blocks=True, loader=loader,
+    )
+    env.filters["untrusted"] = untrusted
+    env.filters["oneline"] = oneline
+    return env
 
 
 class Template:
     """One compiled template version."""
 
-    def __init__(self, spec: TemplateFile, path: Path, source: bytes) -> None:
+    def __init__(self, spec: TemplateFile, path: Path, source: bytes,
+                 env: ImmutableSandboxedEnvironment | None = None) -> None:
+        """`source`: the file's bytes, and those of the partials it may include (its digest)."""
         self.spec = spec
         self.path = path
         self.sha256 = hashlib.sha256(source).hexdigest()
+        self._env = env or environment()
         known = set(BUILTIN_VARIABLES) | set(spec.variables)
         self._messages = [(m.role, self._compile(m.content, known, path)) for m in spec.messages]
         self._completion = (
@@ -194,10 +93,9 @@ class Template:
         except JinjaTemplateError as exc:
             raise TemplateLoadError(f"{path}: does not render: {exc}") from exc
 
-    @staticmethod
-    def _compile(source: str, known: set[str], path: Path):
+    def _compile(self, source: str, known: set[str], path: Path):
         try:
-            parsed = _ENV.parse(source)
+            parsed = self._env.parse(source)
         except JinjaTemplateError as exc:
             raise TemplateLoadError(f"{path}: Jinja2 syntax error: {exc}") from exc
         undeclared = meta.find_undeclared_variables(parsed) - known
@@ -206,7 +104,7 @@ class Template:
                 f"{path}: uses undeclared variables {', '.join(sorted(undeclared))}; "
                 "declare them under `variables:`"
             )
-        return _ENV.from_string(source)
+        return self._env.from_string(source)
 
     @property
     def name(self) -> str:
@@ -316,20 +214,19 @@ class TemplateRegistry:
 
     @classmethod
     def load(cls, directory: Path) -> "TemplateRegistry":
+        """Every `*.yaml` under `directory`, except the shared parts under `_shared/`."""
         if not directory.is_dir():
             raise TemplateLoadError(f"{directory}: template directory does not exist")
+        env, shared = environment(directory), shared_variables(directory)
+        partials = b"".join(
+            path.read_bytes() for path in sorted((directory / SHARED_DIR).rglob("*")) if path.is_file()
+        )
         templates = []
         for path in sorted(directory.rglob("*.yaml")):
+            if path.relative_to(directory).parts[0] == SHARED_DIR:
+                continue
             source = path.read_bytes()
-            try:
-                data = yaml.safe_load(source)
-            except yaml.YAMLError as exc:
-                raise TemplateLoadError(f"{path}: invalid YAML: {exc}") from exc
-            try:
-                spec = TemplateFile.model_validate(data)
-            except ValidationError as exc:
-                raise TemplateLoadError(f"{path}: {describe_fields(exc.errors(), whole='file')}") from exc
-            templates.append(Template(spec, path, source))
+            templates.append(Template(parse_file(path, source, shared), path, source + partials, env))
         if not templates:
             raise TemplateLoadError(f"{directory}: no templates (*.yaml) found")
         return cls(templates)

@@ -122,7 +122,7 @@ _bearer = HTTPBearer(auto_error=False, description="an API key, when the service
 _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="the same key, as a header")
 
 
-async def require_key(
+async def key_schemes(
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
     header: Annotated[str | None, Depends(_header)] = None,
 ) -> None:

@@ -13,7 +13,7 @@ from fastapi.responses import PlainTextResponse
 from pydantic import ValidationError
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from api.http.keys import require_key
+from ..keys import key_schemes
 from api.core import limits
 from api.core.errors import InvalidRequest, RewriterError, UpstreamError
 from ..problems import (
@@ -30,7 +30,7 @@ from api.core.schemas import BatchRequest, BatchResult, Delta, Problem, RewriteR
 
 log = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/v1", tags=["rewrites"], dependencies=[Depends(require_key)])
+router = APIRouter(prefix="/v1", tags=["rewrites"], dependencies=[Depends(key_schemes)])
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": text}

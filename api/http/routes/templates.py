@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 
-from api.http.keys import require_key
+from ..keys import key_schemes
 from api.core.errors import UnknownTemplate
-from api.http.problems import PROBLEM_JSON
+from ..problems import PROBLEM_JSON
 from api.core.schemas import Problem
 from api.core.templates import TemplateRegistry
 from .rewrites import PROBLEM_RESPONSES
 
 router = APIRouter(
-    prefix="/v1/templates", tags=["templates"], dependencies=[Depends(require_key)],
+    prefix="/v1/templates", tags=["templates"], dependencies=[Depends(key_schemes)],
     responses={status: PROBLEM_RESPONSES[status] for status in (401, 429)},
 )
 
