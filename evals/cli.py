@@ -23,7 +23,7 @@ from .generate import CellFailed
 
 def _run(args: argparse.Namespace) -> int:
     from .report import write_all
-    from .run import RunConfig, run
+    from .run import run
     from .summary import summarise
 
     try:
@@ -43,7 +43,33 @@ def _run(args: argparse.Namespace) -> int:
             print(f"error: --baseline: {exc}", file=sys.stderr)
             return 2
     settings = get_settings()
-    config = RunConfig(
+    config = _config(args, settings)
+    try:
+        outcome = asyncio.run(run(config, settings))
+    except DatasetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (RewriterError, TemplateLoadError, CellFailed) as exc:
+        print(f"error: {getattr(exc, 'detail', exc)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: finished cells are cached; run the same command again to resume", file=sys.stderr)
+        return 130
+    summary = summarise(outcome.rows, _run_info(config, outcome))
+    write_all(config.out, outcome.rows, summary)
+    _print_summary(config, outcome, summary)
+    failures = check_fail_under(summary, fail_under)
+    if baseline is not None and max_regression:
+        failures += check_regressions(summary, baseline, max_regression)
+    for failure in failures:
+        print(f"GATE FAILED: {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def _config(args: argparse.Namespace, settings):
+    from .run import RunConfig
+
+    return RunConfig(
         datasets=[Path(p) for p in args.dataset],
         templates=args.template or [settings.default_template],
         models=args.model or [settings.model],
@@ -58,18 +84,10 @@ def _run(args: argparse.Namespace) -> int:
         embeddings=not args.no_embeddings,
         progress=not args.no_progress,
     )
-    try:
-        outcome = asyncio.run(run(config, settings))
-    except DatasetError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except (RewriterError, TemplateLoadError, CellFailed) as exc:
-        print(f"error: {getattr(exc, 'detail', exc)}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted: finished cells are cached; run the same command again to resume", file=sys.stderr)
-        return 130
-    run_info = {
+
+
+def _run_info(config, outcome) -> dict:
+    return {
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "datasets": [str(p) for p in config.datasets], "templates": sorted({r["template"] for r in outcome.rows}),
         "models": config.models, "judge_model": config.judge_model, "repeat": config.repeat,
@@ -77,8 +95,9 @@ def _run(args: argparse.Namespace) -> int:
         "generated": outcome.generated, "cache_hits": outcome.cache_hits, "judged": outcome.judged,
         "judge_cache_hits": outcome.judge_cache_hits, "seconds": round(outcome.seconds, 2),
     }
-    summary = summarise(outcome.rows, run_info)
-    write_all(config.out, outcome.rows, summary)
+
+
+def _print_summary(config, outcome, summary: dict) -> None:
     overall = summary["overall"]
     print(f"{overall['cells']} cells: {overall['ok']} ok, {overall['fallback']} fallback, {overall['failed']} failed; "
           f"{outcome.generated} generated, {outcome.cache_hits} from cache; {outcome.seconds:.1f} s")
@@ -90,12 +109,6 @@ def _run(args: argparse.Namespace) -> int:
                                                                "chrf", "judge_empathy") if k in m)
         print(f"  {group['template']} on {group['model']}: {shown}")
     print(f"wrote {config.out}/results.jsonl, summary.json, report.md, report.html")
-    failures = check_fail_under(summary, fail_under)
-    if baseline is not None and max_regression:
-        failures += check_regressions(summary, baseline, max_regression)
-    for failure in failures:
-        print(f"GATE FAILED: {failure}", file=sys.stderr)
-    return 1 if failures else 0
 
 
 def _compare(args: argparse.Namespace) -> int:

@@ -175,25 +175,32 @@ async def _cell(cell: Cell, dataset_name: str, generator: Generator, source: str
                                                                   case.variables, result)}
     row["answered_by"] = result["model"]
     if judge is not None:
-        judge_key = key_of(kind="judge", judge=judged_by, draft=case.draft,
-                           customer_message=case.customer_message, reply=result["rewrite"], repeat=cell.repeat)
-        verdict = cache.get(judge_key)
-        if verdict is not None:
-            outcome.judge_cache_hits += 1
-        else:
-            async with bound:
-                try:
-                    verdict = await judge.judge(case.draft, case.customer_message, result["rewrite"])
-                except Exception as exc:  # noqa: BLE001 - a failed judgement is recorded, the cell kept
-                    verdict = None
-                    row["judge_error"] = f"{type(exc).__name__}: {str(exc)[:300]}"
-            if verdict is not None:
-                outcome.judged += 1
-                cache.set(judge_key, verdict)
-        if verdict is not None:
-            row["judge"] = verdict["judge_reasons"]
-            row["metrics"].update({k: v for k, v in verdict.items() if k != "judge_reasons"})
+        await _judge_cell(row, cell, result["rewrite"], judge, judged_by, cache, bound, outcome)
     return row
+
+
+async def _judge_cell(row: dict[str, Any], cell: Cell, reply: str, judge: Judge, judged_by: str | None,
+                      cache: Cache, bound: asyncio.Semaphore, outcome: RunOutcome) -> None:
+    """The judge's scores for the cell's reply, from the cache or the judge, into `row`."""
+    case = cell.case
+    judge_key = key_of(kind="judge", judge=judged_by, draft=case.draft,
+                       customer_message=case.customer_message, reply=reply, repeat=cell.repeat)
+    verdict = cache.get(judge_key)
+    if verdict is not None:
+        outcome.judge_cache_hits += 1
+    else:
+        async with bound:
+            try:
+                verdict = await judge.judge(case.draft, case.customer_message, reply)
+            except Exception as exc:  # noqa: BLE001 - a failed judgement is recorded, the cell kept
+                verdict = None
+                row["judge_error"] = f"{type(exc).__name__}: {str(exc)[:300]}"
+        if verdict is not None:
+            outcome.judged += 1
+            cache.set(judge_key, verdict)
+    if verdict is not None:
+        row["judge"] = verdict["judge_reasons"]
+        row["metrics"].update({k: v for k, v in verdict.items() if k != "judge_reasons"})
 
 
 _EMBEDDER = Embedder()
