@@ -74,10 +74,10 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 bench: $(STAMP)
-	$(PY) benchmarks/guard_accuracy.py
-	$(PY) benchmarks/local_model.py
-	$(PY) benchmarks/default_model.py
-	$(PY) benchmarks/evals_harness.py
+	$(PY) -m benchmarks.guard_accuracy
+	$(PY) -m benchmarks.local_model
+	$(PY) -m benchmarks.default_model
+	$(PY) -m benchmarks.evals_harness
 
 eval: $(STAMP)
 	$(PY) -m evals run --dataset evals/datasets/support.jsonl --out evals/runs/latest

@@ -1,6 +1,6 @@
 """The default model on real-world drafts: what a support agent gets from the zero-config service.
 
-    .venv/bin/python benchmarks/default_model.py [--drafts 120] [--mode wrap|free] [--out ...]
+    .venv/bin/python -m benchmarks.default_model [--drafts 120] [--mode wrap|free] [--out ...]
 
 Runs the core rewriter (the same function the API calls) on the embedded local model over the
 first N drafts of evals/datasets/realworld/drafts.jsonl (each with its customer message),
@@ -19,18 +19,17 @@ import argparse
 import asyncio
 import json
 import statistics
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from api.guard import content  # noqa: E402
-from api.core.rewriter import Rewriter  # noqa: E402
-from api.core.schemas import Delta, RewriteRequest  # noqa: E402
-from api.core.settings import Settings  # noqa: E402
+from api.guard import content
+from api.core.rewriter import Rewriter
+from api.core.schemas import Delta, RewriteRequest
+from api.core.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
 
 REAL = ROOT / "evals" / "datasets" / "realworld" / "drafts.jsonl"
 INVITES = ("reply", "write back", "let me know", "get back to")

@@ -2,7 +2,7 @@
 well the harness overlaps I/O) and against the embedded local model, and the scoring cost per case
 with and without embeddings.
 
-    .venv/bin/python benchmarks/evals_harness.py [--latency-ms 200] [--cells 48] [--local-cells 4]
+    .venv/bin/python -m benchmarks.evals_harness [--latency-ms 200] [--cells 48] [--local-cells 4]
 
 Prints a table and writes benchmarks/results/evals_harness.json.
 """
@@ -15,23 +15,20 @@ import json
 import os
 import re
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+
+import httpx
+import respx
+
+from api.core.settings import Settings
+from evals import dataset as datasets
+from evals.run import RunConfig, run
+from evals.scoring import Embedder, score_cell
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")
-
-import httpx  # noqa: E402
-import respx  # noqa: E402
-
-from api.core.settings import Settings  # noqa: E402
-from evals import dataset as datasets  # noqa: E402
-from evals.run import RunConfig, run  # noqa: E402
-from evals.scoring import Embedder, score_cell  # noqa: E402
 
 DATASET = ROOT / "evals" / "datasets" / "support.jsonl"
 UPSTREAM = "http://upstream.bench/v1"

@@ -4,7 +4,7 @@ streaming, answering after a fixed latency and streaming at a fixed token rate.
 Its answer passes the fact guard: when the prompt holds a delimited draft (the rewrite service's
 prompt), it answers an apology followed by that draft; otherwise it echoes the last message.
 
-    python benchmarks/fake_upstream.py --port 9100 --latency-ms 200 --tokens-per-s 200
+    python -m benchmarks.fake_upstream --port 9100 --latency-ms 200 --tokens-per-s 200
 """
 
 from __future__ import annotations

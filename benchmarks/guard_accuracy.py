@@ -1,7 +1,7 @@
 """How well the fact guard separates faithful rewrites from corrupted ones, on our corpus
 (tests/guard_corpus/corpus.jsonl), and what it costs per check.
 
-    .venv/bin/python benchmarks/guard_accuracy.py [--out benchmarks/results/guard_accuracy.json]
+    .venv/bin/python -m benchmarks.guard_accuracy [--out benchmarks/results/guard_accuracy.json]
 
 Prints the false-positive rate on faithful paraphrases, the recall per corruption kind (a
 violation for lost/altered/added facts, placeholders and negation flips, a warning for
@@ -14,16 +14,15 @@ import argparse
 import json
 import random
 import statistics
-import sys
 import time
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from api.guard import content  # noqa: E402
-from api.guard import check, mask, word_diff  # noqa: E402
+from api.guard import content
+from api.guard import check, mask, word_diff
+
+ROOT = Path(__file__).resolve().parent.parent
 
 CORPUS = ROOT / "tests" / "guard_corpus" / "corpus.jsonl"
 REFERENCES = ROOT / "evals" / "datasets" / "support.jsonl"

@@ -1,7 +1,7 @@
 """Benchmark the embedded local model: load time, time to first token, tokens per second, and the
 end-to-end latency of a typical rewrite through the HTTP API (a real server in a subprocess).
 
-    .venv/bin/python benchmarks/local_model.py [--repeat 5] [--out benchmarks/results/local_model.json]
+    .venv/bin/python -m benchmarks.local_model [--repeat 5] [--out benchmarks/results/local_model.json]
 
 Prints a table of medians (and min/max) and writes the raw samples as JSON.
 """
@@ -20,16 +20,15 @@ import sys
 import time
 from pathlib import Path
 
+
+import httpx
+
+from api.models.local_files import default_model_path
+from api.models.local_model import LocalModel
+from api.core.settings import Settings
+from api.core.templates import TemplateRegistry
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-
-import httpx  # noqa: E402
-
-from api.models.local_files import default_model_path  # noqa: E402
-from api.models.local_model import LocalModel  # noqa: E402
-from api.core.settings import Settings  # noqa: E402
-from api.core.templates import TemplateRegistry  # noqa: E402
 
 DRAFT = (
     "Hi {{ticket.requester.first_name}}, your refund of $49.99 for order #4821 was approved. "

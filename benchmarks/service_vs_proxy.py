@@ -1,6 +1,6 @@
 """The service against the ceiling and against LiteLLM proxy, side by side, on one fake upstream.
 
-    .venv/bin/python benchmarks/service_vs_proxy.py [--latency-ms 200] [--duration 5] [--rounds 3]
+    .venv/bin/python -m benchmarks.service_vs_proxy [--latency-ms 200] [--duration 5] [--rounds 3]
 
 Starts, each in its own process on loopback: the fake upstream (benchmarks/fake_upstream.py), this
 service (`python -m api serve`) and LiteLLM proxy (in its own virtual environment,

@@ -5,4 +5,8 @@
     python -m evals compare evals/runs/yesterday evals/runs/today
 """
 
-import api  # noqa: E402,F401 - first: sets litellm's offline switch before anything imports litellm
+import os
+
+import api  # noqa: F401 - first: sets litellm's offline switch before anything imports litellm
+
+os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")  # before anything imports ragas

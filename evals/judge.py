@@ -3,17 +3,14 @@ with a one-line reason each, as structured output through ragas on litellm."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")
+import litellm
+from pydantic import BaseModel, ConfigDict, Field
+from ragas.llms import llm_factory
 
-import litellm  # noqa: E402
-from pydantic import BaseModel, ConfigDict, Field  # noqa: E402
-from ragas.llms import llm_factory  # noqa: E402
-
-from api.core.settings import Settings  # noqa: E402
-from api.core.templates import untrusted  # noqa: E402
+from api.core.settings import Settings
+from api.core.templates import untrusted
 
 EMPATHY_POINTS = (
     "empathy_not_sympathy", "active_listening", "personal", "accuracy_with_urgency", "respect",

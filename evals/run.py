@@ -10,6 +10,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from tqdm import tqdm
@@ -142,18 +143,15 @@ async def _cell(cell: Cell, dataset_name: str, generator: Generator, source: str
         model=cell.model, draft=case.draft, customer_message=case.customer_message, variables=case.variables,
         repeat=cell.repeat, temperature=config.temperature, max_tokens=config.max_tokens,
     )
-    result = cache.get(key)
-    if result is not None:
-        outcome.cache_hits += 1
-    else:
-        async with bound:
-            try:
-                result = await generator.rewrite(cell.request(config.temperature, config.max_tokens))
-            except CellFailed as exc:
-                # Failures are recorded, not cached: a rerun tries them again.
-                return {**row, "status": "failed", "error": str(exc), "rewrite": None, "metrics": {"cell_failed": 1.0}}
-        outcome.generated += 1
-        cache.set(key, result)
+    try:
+        result, hit = await _cached(
+            cache, key, bound, lambda: generator.rewrite(cell.request(config.temperature, config.max_tokens))
+        )
+    except CellFailed as exc:
+        # Failures are recorded, not cached: a rerun tries them again.
+        return {**row, "status": "failed", "error": str(exc), "rewrite": None, "metrics": {"cell_failed": 1.0}}
+    outcome.cache_hits += hit
+    outcome.generated += not hit
     if result["model"] != cell.model:
         return {**row, "status": "failed", "rewrite": None, "metrics": {"cell_failed": 1.0},
                 "error": f"answered by {result['model']}, not {cell.model}"}
@@ -185,22 +183,27 @@ async def _judge_cell(row: dict[str, Any], cell: Cell, reply: str, judge: Judge,
     case = cell.case
     judge_key = key_of(kind="judge", judge=judged_by, draft=case.draft,
                        customer_message=case.customer_message, reply=reply, repeat=cell.repeat)
-    verdict = cache.get(judge_key)
-    if verdict is not None:
-        outcome.judge_cache_hits += 1
-    else:
-        async with bound:
-            try:
-                verdict = await judge.judge(case.draft, case.customer_message, reply)
-            except Exception as exc:  # noqa: BLE001 - a failed judgement is recorded, the cell kept
-                verdict = None
-                row["judge_error"] = f"{type(exc).__name__}: {str(exc)[:300]}"
-        if verdict is not None:
-            outcome.judged += 1
-            cache.set(judge_key, verdict)
-    if verdict is not None:
-        row["judge"] = verdict["judge_reasons"]
-        row["metrics"].update({k: v for k, v in verdict.items() if k != "judge_reasons"})
+    try:
+        verdict, hit = await _cached(cache, judge_key, bound, lambda: judge.judge(case.draft, case.customer_message, reply))
+    except Exception as exc:  # noqa: BLE001 - a failed judgement is recorded, the cell kept
+        row["judge_error"] = f"{type(exc).__name__}: {str(exc)[:300]}"
+        return
+    outcome.judge_cache_hits += hit
+    outcome.judged += not hit
+    row["judge"] = verdict["judge_reasons"]
+    row["metrics"].update({k: v for k, v in verdict.items() if k != "judge_reasons"})
+
+
+async def _cached(cache: Cache, key: str, bound: asyncio.Semaphore, make: Callable[[], Awaitable[Any]]) -> tuple[Any, bool]:
+    """The cached value for `key`, or what `make()` gives (run within `bound`, then cached), and
+    whether it came from the cache. A failure is raised, never cached."""
+    value = cache.get(key)
+    if value is not None:
+        return value, True
+    async with bound:
+        value = await make()
+    cache.set(key, value)
+    return value, False
 
 
 _EMBEDDER = Embedder()

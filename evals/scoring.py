@@ -13,16 +13,14 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")  # before ragas is imported
+import sacrebleu
+from ragas.metrics.collections import CHRFScore, NonLLMStringSimilarity, RougeScore
 
-import sacrebleu  # noqa: E402
-from ragas.metrics.collections import CHRFScore, NonLLMStringSimilarity, RougeScore  # noqa: E402
+from api.guard import content
+from api.guard import facts as factlib
+from api import guard
 
-from api.guard import content  # noqa: E402
-from api.guard import facts as factlib  # noqa: E402
-from api import guard  # noqa: E402
-
-from . import empathy  # noqa: E402
+from . import empathy
 
 
 @dataclass(frozen=True)

@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 
-# Before anything imports litellm: no network, no telemetry, no user config leaking in.
-os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
-os.environ.setdefault("XDG_DATA_HOME", tempfile.mkdtemp(prefix="rewriter-xdg-"))
-# REWRITER_TEST_* are switches for the test run itself (e.g. REWRITER_TEST_REQUIRE_SYSTEM), not settings.
-for _name in [n for n in os.environ if n.startswith("REWRITER_") and not n.startswith("REWRITER_TEST_")]:
-    del os.environ[_name]
-os.environ.pop("REDIS_URL", None)  # read by Settings too (shared rate limits)
+import httpx
+import pytest
+import respx
 
-import httpx  # noqa: E402
-import pytest  # noqa: E402
-import respx  # noqa: E402
-
-from api.http.app import create_app  # noqa: E402
-from api.core.settings import Settings  # noqa: E402
+from api.http.app import create_app
+from api.core.settings import Settings
 
 UPSTREAM = "http://upstream.test/v1"
 CHAT_URL = f"{UPSTREAM}/chat/completions"

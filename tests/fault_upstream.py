@@ -15,7 +15,7 @@ a given request sees the same sequence of faults across its retries whatever the
 | `truncated` | a body cut short of its Content-Length, or a stream cut mid-way with no `[DONE]` |
 | `lossy` | a normal answer that dropped the order number (the guard repairs or falls back) |
 
-    python tests/fault_upstream.py --port 9200 --seed 7
+    python -m tests.fault_upstream --port 9200 --seed 7
 
 `GET /stats` answers the faults served so far, by name.
 """
@@ -28,14 +28,11 @@ import collections
 import json
 import random
 import re
-import sys
 import time
-from pathlib import Path
 
 import uvicorn
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks.fake_upstream import _DRAFT, lifespan_or_body  # noqa: E402 - the same "echo the draft" answer
+from benchmarks.fake_upstream import _DRAFT, lifespan_or_body  # the same "echo the draft" answer
 
 FAULTS = {
     "ok": 34, "slow": 10, "429": 10, "500": 8, "503": 8, "hang": 6, "malformed": 8, "truncated": 10, "lossy": 6,

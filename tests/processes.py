@@ -114,4 +114,5 @@ def start_service(upstream_url: str, **settings: object) -> Proc:
 
 def start_upstream(script: str, *args: str) -> Proc:
     """A fake upstream (`tests/fault_upstream.py`, `benchmarks/fake_upstream.py`) on a free port."""
-    return start(Path(script).stem, [str(ROOT / script), "--port", "{port}", *args], env=base_env())
+    module = script.removesuffix(".py").replace("/", ".")
+    return start(Path(script).stem, ["-m", module, "--port", "{port}", *args], env=base_env())
