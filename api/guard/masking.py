@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 
 from . import facts as factlib
 from . import pii as piilib
+from .fact_patterns import PLACEHOLDER_RE
 from .verdict import Verdict, Violation
 
-_PLACEHOLDER = factlib.PLACEHOLDER_RE
+_PLACEHOLDER = PLACEHOLDER_RE
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,113 @@
+"""What protected facts look like: the vocabulary (months, currencies, units, number words) and
+the patterns that find each kind of fact, in priority order (a span claimed by one kind is not
+seen by the next). Compiled once, at import. `api.guard.facts` extracts and normalises with them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+# --- vocabulary ------------------------------------------------------------------------------
+
+MONTHS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
+    "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9,
+    "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
+}
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+NUMBER_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
+    "forty": 40, "forty-eight": 48, "sixty": 60, "ninety": 90, "a": 1, "an": 1,
+}
+CURRENCY_SYMBOLS = {"$": "USD", "us$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR",
+                    "c$": "CAD", "ca$": "CAD", "a$": "AUD", "au$": "AUD"}
+CURRENCY_WORDS = {"dollar": "USD", "dollars": "USD", "euro": "EUR", "euros": "EUR", "pound": "GBP",
+                  "pounds": "GBP", "yen": "JPY", "rupees": "INR"}
+CURRENCY_CODES = ("USD", "EUR", "GBP", "CAD", "AUD", "JPY", "INR", "CHF", "SEK", "NOK", "DKK",
+                  "PLN", "MXN", "BRL", "NZD", "SGD", "ZAR")
+UNITS = {"minute": "minute", "minutes": "minute", "min": "minute", "mins": "minute", "hour": "hour",
+         "hours": "hour", "hr": "hour", "hrs": "hour", "day": "day", "days": "day", "week": "week",
+         "weeks": "week", "month": "month", "months": "month", "year": "year", "years": "year"}
+QUALIFIERS = {"business": "business", "working": "business", "calendar": "calendar"}
+
+_MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
+NUMBER_WORD_RE = "|".join(sorted((w for w in NUMBER_WORDS if len(w) > 2), key=len, reverse=True))
+AMOUNT_RE = r"(?:\d{1,3}(?:[,.\u00a0 ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)(?![\d])"
+_SYMBOL = r"(?:us\$|ca\$|au\$|c\$|a\$|[$€£¥₹])"
+_CODES = "|".join(code.lower() for code in CURRENCY_CODES)
+_CURWORDS = "|".join(CURRENCY_WORDS)
+_UNIT_RE = "|".join(sorted(UNITS, key=len, reverse=True))
+_QUAL_RE = "|".join(QUALIFIERS)
+_NUM_OR_WORD = rf"(?:\d+(?:\.\d+)?|{NUMBER_WORD_RE})"
+_CURRENCY_HINTS = (*CURRENCY_SYMBOLS, *(code.lower() for code in CURRENCY_CODES), *CURRENCY_WORDS)
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """How one kind of fact is found. `lower` patterns run on an ASCII-lower-cased copy of the
+    text (same length, so spans map back) without re.IGNORECASE, which is several times faster;
+    `gate` is a cheap test on (text, lower-cased text, its words, has a digit) that skips a
+    pattern which cannot match."""
+
+    kind: str
+    regex: re.Pattern[str]
+    lower: bool
+    gate: Callable[[str, str, frozenset[str], bool], bool]
+
+
+def _p(kind: str, pattern: str, gate, lower: bool = True, flags: int = 0) -> Pattern:
+    return Pattern(kind, re.compile(pattern, flags | (re.ASCII if lower else 0)), lower, gate)
+
+
+# In priority order: a span claimed by one kind is not seen by the next.
+PATTERNS: list[Pattern] = [
+    _p("placeholder",
+       r"\{\{.*?\}\}|\{%.*?%\}|\[\[.*?\]\]|\$\{[^{}\s]{1,80}\}|%[A-Za-z][A-Za-z0-9_.]{0,60}%",
+       lambda t, low, w, d: any(ch in t for ch in "{[%$"), lower=False, flags=re.S),
+    _p("url",
+       r"\bhttps?://[^\s<>\"'`]+|\bwww\.[^\s<>\"'`]+"
+       r"|(?<![@\w.-])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/[^\s<>\"'`]*",  # example.com/path
+       lambda t, low, w, d: "/" in t or "www." in low),
+    _p("email", r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b", lambda t, low, w, d: "@" in t, lower=False),
+    _p("code", r"`([^`\n]{1,60})`|[\"“'‘]([A-Z0-9][A-Z0-9_-]{2,39})[\"”'’]",
+       lambda t, low, w, d: any(q in t for q in "`\"“'‘"), lower=False),
+    _p("money",
+       rf"{_SYMBOL}\s?(?:{AMOUNT_RE})"
+       rf"|\b(?:{_CODES})\s?(?:{AMOUNT_RE})"
+       rf"|(?<![\w.,#/-])(?:{AMOUNT_RE})\s?(?:(?:{_CODES})\b|(?:{_CURWORDS})\b|[€£¥₹](?!\s?\d))",
+       lambda t, low, w, d: d and any(hint in low for hint in _CURRENCY_HINTS)),
+    _p("percent", r"(?<![\w.,])\d+(?:[.,]\d+)?\s?(?:%|percent\b|per cent\b)",
+       lambda t, low, w, d: d and ("%" in t or "per" in low)),
+    _p("date",
+       r"\b\d{4}-\d{1,2}-\d{1,2}\b"
+       r"|\b(?!24/7\b)\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b",  # 24/7 is no date
+       lambda t, low, w, d: d and any(ch in t for ch in "-/.")),
+    _p("date",
+       rf"\b(?:{_MONTH_RE})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}}\b)?"
+       rf"|\b\d{{1,2}}(?:st|nd|rd|th)?(?:\s+of)?\s+(?:{_MONTH_RE})\b\.?(?:,?\s+\d{{4}}\b)?"
+       rf"|\b(?:{_MONTH_RE})\s+\d{{4}}\b",
+       lambda t, low, w, d: d and not w.isdisjoint(MONTHS)),
+    _p("weekday", rf"\b(?:{'|'.join(WEEKDAYS)})\b", lambda t, low, w, d: not w.isdisjoint(WEEKDAYS)),
+    # case matters for the time zone ("at" is not one), so this one runs on the original text
+    _p("time",
+       r"\b\d{1,2}:\d{2}(?:\s?[aApP]\.?[mM]\b\.?)?(?:\s?(?:UTC|GMT|[A-Z]{1,3}[SD]?T)\b)?"
+       r"|\b\d{1,2}\s?[aApP]\.?[mM]\b\.?(?:\s?(?:UTC|GMT|[A-Z]{1,3}[SD]?T)\b)?"
+       r"|\b(?:[nN]oon|[mM]idnight)\b",
+       lambda t, low, w, d: (d and (":" in t or not w.isdisjoint({"am", "pm", "a", "p"})))
+       or "noon" in w or "midnight" in w,
+       lower=False),
+    _p("duration",
+       rf"\b{_NUM_OR_WORD}(?:\s?(?:-|–|to)\s?{_NUM_OR_WORD})?[\s-](?:(?:{_QUAL_RE})\s)?(?:{_UNIT_RE})\b",
+       lambda t, low, w, d: not w.isdisjoint(UNITS)),
+    _p("phone",
+       r"(?<![\w#/-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]\d{2,4}){1,4}(?![\w-])",
+       lambda t, low, w, d: d),
+    # any token with a digit: order/ticket/tracking/invoice IDs, plain numbers
+    _p("id", r"(?<![\w#@/-])#?(?:[a-z]+[-_/])*[a-z]*\d[a-z0-9]*(?:[-_/][a-z0-9]+)*(?:\.\d+)?(?![\w])",
+       lambda t, low, w, d: d),
+]
+PLACEHOLDER_RE = PATTERNS[0].regex
