@@ -78,6 +78,7 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.local_model
 	$(PY) -m benchmarks.default_model
 	$(PY) -m benchmarks.evals_harness
+	$(PY) -m benchmarks.cpu_per_request
 
 eval: $(STAMP)
 	$(PY) -m evals run --dataset evals/datasets/support.jsonl --out evals/runs/latest

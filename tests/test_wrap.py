@@ -1,4 +1,4 @@
-"""Wrap mode (api/wrap.py): the opening the model writes is checked; the draft goes verbatim."""
+"""Wrap mode (api/core/wrap.py): the opening the model writes is checked; the draft goes verbatim."""
 
 from __future__ import annotations
 

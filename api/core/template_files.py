@@ -68,7 +68,7 @@ class CompletionForm(BaseModel):
 
 
 class WrapForm(BaseModel):
-    """Wrap mode (api/wrap.py): the model writes only an opening sentence; the draft follows
+    """Wrap mode (api/core/wrap.py): the model writes only an opening sentence; the draft follows
     verbatim, then one of the closings."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -48,7 +48,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def _log_result(request: Request, body: RewriteRequest, result: RewriteResult) -> None:
-    """What the access log line says about a rewrite (api/middleware.py writes it)."""
+    """What the access log line says about a rewrite (api/http/context.py writes it)."""
     fields: dict[str, Any] = {
         "template": f"{result.template.name}@{result.template.version}",
         "model": result.model,
