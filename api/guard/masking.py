@@ -62,7 +62,7 @@ class Masked:
         IBAN as an id...), and a value whose token the model's `output` (still masked) dropped is
         lost, unless `verdict` already names it: to the fact comparison the same phone number
         written in two formats is one fact, here it is two tokens."""
-        violations = list(verdict.violations)
+        violations, missing = list(verdict.violations), []
         for token, kind in (self.pii_tokens or {}).items():
             value = self.originals[token]
             violations = [
@@ -73,8 +73,8 @@ class Masked:
             if token in self.text and token not in output and not any(
                 self._holds(fact.text, token) for fact in verdict.lost
             ):
-                violations.append(Violation("lost", kind, value, f"{kind} {value!r} is missing"))
-        return violations
+                missing.append(Violation("lost", kind, value, f"{kind} {value!r} is missing"))
+        return violations + missing
 
     def unmask(self, output: str) -> tuple[str, list[str]]:
         """Restore placeholders; return the text and any tokens the model made up."""

@@ -15,16 +15,19 @@ TRANSIENT_STATUS = {408, 409, 425, 429}
 
 class ProviderFailure(Exception):
     """One failed model call: its HTTP status if it had one, the server's `Retry-After`, a kind
-    from a small fixed vocabulary (metrics and logs) and a one-line message."""
+    from a small fixed vocabulary (metrics), a one-line message, and a label naming the failure
+    when it had no status (the provider's exception type: `Timeout`, `APIConnectionError`)."""
 
     def __init__(
         self, kind: FailureKind, message: str, *, status: int | None = None, retry_after_s: float | None = None,
+        label: str | None = None,
     ) -> None:
         super().__init__(message)
         self.kind = kind
         self.message = message
         self.status = status
         self.retry_after_s = retry_after_s
+        self.label = label or kind
 
     @property
     def transient(self) -> bool:
@@ -35,11 +38,11 @@ class ProviderFailure(Exception):
 
     @property
     def reason(self) -> str:
-        """The label for retry metrics: the status, or the kind."""
-        return str(self.status) if self.status is not None else self.kind
+        """The label for retry metrics: the status, or what failed."""
+        return str(self.status) if self.status is not None else self.label
 
     def describe(self, model: str) -> str:
-        prefix = f"HTTP {self.status}" if self.status is not None else self.kind
+        prefix = f"HTTP {self.status}" if self.status is not None else self.label
         return f"{model}: {prefix}: {self.message}"
 
 

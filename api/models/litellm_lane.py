@@ -43,7 +43,7 @@ def translate(exc: BaseException) -> ProviderFailure:
     # Some carry no message at all (a bare TimeoutError): "".splitlines() is empty.
     message = (str(getattr(exc, "message", "") or exc).strip().splitlines() or [""])[0][:200]
     if _caused_by(exc, LocalModelBusy):
-        return ProviderFailure("overloaded", message, status=503, retry_after_s=2)
+        return ProviderFailure("overloaded", message, status=503, retry_after_s=2, label=type(exc).__name__)
     status = getattr(exc, "status_code", None)
     status = status if isinstance(status, int) else None
     retry_after = parse_retry_after(_header(exc, "retry-after"))
@@ -54,8 +54,8 @@ def translate(exc: BaseException) -> ProviderFailure:
     elif isinstance(exc, litellm.APIConnectionError):
         kind = "connection"
     else:
-        kind, message = "other", f"{type(exc).__name__}: {message}"
-    return ProviderFailure(kind, message, status=status, retry_after_s=retry_after)
+        kind = "other"
+    return ProviderFailure(kind, message, status=status, retry_after_s=retry_after, label=type(exc).__name__)
 
 
 def _header(exc: BaseException, name: str) -> str | None:
@@ -125,11 +125,11 @@ class LitellmLane:
 
     async def open_stream(self, model: str, prompt: PromptFor, params: dict[str, Any]) -> "LitellmStream":
         """Start a stream and wait for its first chunk: failing before any text is retryable."""
-        rendered = prompt(model)
-        kwargs = self._request(model, rendered, params)
-        kwargs["stream"] = True
-        kwargs["stream_options"] = {"include_usage": True}
         with translated():
+            rendered = prompt(model)
+            kwargs = self._request(model, rendered, params)
+            kwargs["stream"] = True
+            kwargs["stream_options"] = {"include_usage": True}
             iterator = (await litellm.acompletion(**kwargs)).__aiter__()
             first = await iterator.__anext__()
         return LitellmStream(model, rendered, iterator, [first])
