@@ -11,6 +11,8 @@ import respx
 from api.http.app import create_app
 from api.core.settings import Settings
 
+from .processes import Proc
+
 UPSTREAM = "http://upstream.test/v1"
 CHAT_URL = f"{UPSTREAM}/chat/completions"
 
@@ -113,3 +115,18 @@ def client_for():
 @pytest.fixture
 def client(client_for) -> httpx.AsyncClient:
     return client_for()
+
+
+@pytest.fixture
+def processes():
+    """Start real processes (`tests.processes`), wait for each to answer `path`, stop them after."""
+    started: list[Proc] = []
+
+    def run(proc: Proc, path: str) -> Proc:
+        started.append(proc)
+        proc.wait_http(path, seconds=60)
+        return proc
+
+    yield run
+    for proc in reversed(started):
+        proc.stop()

@@ -22,20 +22,6 @@ from .processes import Proc, start_service, start_upstream
 DRAFT = "Order #4821 ships on March 3; the refund of $49.99 arrives in 3-5 business days."
 
 
-@pytest.fixture
-def processes():
-    started: list[Proc] = []
-
-    def run(proc: Proc, path: str) -> Proc:
-        started.append(proc)
-        proc.wait_http(path, seconds=60)
-        return proc
-
-    yield run
-    for proc in reversed(started):
-        proc.stop()
-
-
 async def refused_after(url: str, pending: list[asyncio.Task], within_s: float) -> float:
     """Seconds until a new connection to `url` is refused; checks the requests in flight are
     still running at that moment (the server stopped accepting while it was still serving)."""

@@ -30,7 +30,7 @@ UPSTREAM_RETRIES = _counter(
 UPSTREAM_ERRORS = _counter(
     "rewriter_upstream_errors_total",
     "Failed model calls by model and kind (rate_limited, server_error, timeout, connection, "
-    "bad_request, auth, not_found, overloaded, other)",
+    "bad_request, auth, not_found, overloaded, bad_response, other)",
     "model kind",
 )
 FALLBACKS = _counter("rewriter_fallbacks_total", "Requests served by a fallback model", "from_model to_model")

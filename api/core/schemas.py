@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from api.guard.verdict import ViolationKind, WarningKind
 
 from . import limits
 
-VariableValue = str | int | float | bool
+
+
+def unicode_text(value: Any) -> Any:
+    """Text must be encodable: a lone surrogate (`\\ud800`, valid in JSON, not in UTF-8) cannot be
+    sent to a model or stored, so it is refused here, naming the field."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ValueError(f"contains a lone surrogate (\\u{ord(value[exc.start]):04x}) at character "
+                             f"{exc.start}; send valid Unicode text") from None
+    return value
+
+
+Text = Annotated[str, AfterValidator(unicode_text)]
+VariableValue = Annotated[str | int | float | bool, AfterValidator(unicode_text)]
 GuardStatus = Literal["passed", "repaired", "fallback", "allowed"]
 
 
@@ -19,15 +34,15 @@ class RewriteRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    draft: str = Field(
+    draft: Text = Field(
         description="the agent's draft reply (untrusted text)",
         json_schema_extra={"minLength": 1, "pattern": r"\S"},  # declared; the validator below enforces it
     )
-    customer_message: str | None = Field(None, description="the customer's message, if any (untrusted text)")
-    template: str | None = Field(None, description="template name or name@version; default: empathetic, latest")
+    customer_message: Text | None = Field(None, description="the customer's message, if any (untrusted text)")
+    template: Text | None = Field(None, description="template name or name@version; default: empathetic, latest")
     template_version: int | str | None = Field(None, description="pin a version (2 or v2)")
-    variables: dict[str, VariableValue] = Field(default_factory=dict, max_length=limits.MAX_VARIABLES)
-    model: str | None = Field(None, description="litellm model string; must be allowed by the service")
+    variables: dict[Text, VariableValue] = Field(default_factory=dict, max_length=limits.MAX_VARIABLES)
+    model: Text | None = Field(None, description="litellm model string; must be allowed by the service")
     temperature: float | None = Field(None, ge=0, le=limits.MAX_TEMPERATURE)
     max_tokens: int | None = Field(None, ge=1, le=limits.MAX_TOKENS)
     stream: bool = Field(False, description="answer text/event-stream (single rewrites only)")
@@ -54,6 +69,24 @@ class RewriteRequest(BaseModel):
     def _draft_not_blank(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("draft must not be empty or whitespace only")
+        return value
+
+    @field_validator("template")
+    @classmethod
+    def _template_ref(cls, value: str | None) -> str | None:
+        if value is not None:
+            name, at, version = value.partition("@")
+            if not name.strip():
+                raise ValueError("a template name is required: name or name@version (leave it out for the default)")
+            if at and not version.strip():
+                raise ValueError(f"a version is required after '@': {name}@2 (or {name} for the latest)")
+        return value
+
+    @field_validator("model")
+    @classmethod
+    def _model_named(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("must name a model (leave it out for the default model)")
         return value
 
     @field_validator("variables")

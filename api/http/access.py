@@ -8,13 +8,19 @@ It runs around the whole response, so a request holds its in-flight lease until 
 from __future__ import annotations
 
 import asyncio
+import functools
+from typing import Any
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .keys import ANONYMOUS, KeyChecker, presented_key
 from .problems import problem, send_problem
-from .ratelimit import RateLimiter, Rejection
+from .ratelimit import Lease, RateLimiter, Rejection
+from api.core.errors import RewriterError
 from api.core.settings import Settings
+
+# A stream's last event (api/http/routes/rewrites.py): the response is complete for the caller.
+_LAST_EVENTS = (b"event: result", b"event: error")
 
 
 class AccessMiddleware:
@@ -57,19 +63,63 @@ class AccessMiddleware:
         outcome = await self.limiter.acquire(bucket, name, rpm, concurrent)
         if isinstance(outcome, Rejection):
             await _reject(
-                send, state, 429, "Too many requests",
-                f"rate limit for {name}: {outcome.detail}; retry after {outcome.retry_after_s} s",
+                send, state, 429, "Too many requests", _limited(name, outcome),
                 {"retry-after": str(outcome.retry_after_s)}, limit=outcome.limit,
             )
             return
-        renewing = outcome.lease_id is not None and self.limiter.backend == "redis"
-        keeper = asyncio.create_task(self.limiter.hold(outcome)) if renewing else None
+        if rpm:
+            # A batch's items count against rpm too: the route charges those past the first.
+            state["charge_rpm"] = functools.partial(self._charge, bucket, name, rpm)
+        await self._run_holding(outcome, scope, receive, send)
+
+    async def _charge(self, bucket: str, name: str, rpm: int, count: int) -> None:
+        """Count `count` more requests against the key's rpm, or raise `RateLimited`."""
+        rejection = await self.limiter.charge(bucket, name, rpm, count)
+        if rejection is not None:
+            raise RateLimited(_limited(name, rejection), retry_after_s=rejection.retry_after_s, limit=rejection.limit)
+
+    async def _run_holding(self, lease: Lease, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the request holding its lease, and give the lease back as soon as the response is
+        complete for the caller: its last body chunk, or a stream's last event (`result` or
+        `error`), so a caller that asks again at once is not turned away by its own stream."""
+        renewing = lease.lease_id is not None and self.limiter.backend == "redis"
+        keeper = asyncio.create_task(self.limiter.hold(lease)) if renewing else None
+        released = False
+
+        async def release() -> None:
+            nonlocal released
+            if not released:
+                released = True
+                if keeper is not None:
+                    keeper.cancel()
+                await self.limiter.release(lease)
+
+        async def send_releasing(message: Message) -> None:
+            if message["type"] == "http.response.body" and (
+                not message.get("more_body") or message.get("body", b"").startswith(_LAST_EVENTS)
+            ):
+                await release()
+            await send(message)
+
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, send_releasing)
         finally:
-            if keeper is not None:
-                keeper.cancel()
-            await self.limiter.release(outcome)
+            await release()
+
+
+class RateLimited(RewriterError):
+    """Over a rate limit, found after the request was let in (a batch's items)."""
+
+    status = 429
+    title = "Too many requests"
+
+    def __init__(self, detail: str, retry_after_s: int, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.retry_after_s = retry_after_s
+
+
+def _limited(name: str, rejection: Rejection) -> str:
+    return f"rate limit for {name}: {rejection.detail}; retry after {rejection.retry_after_s} s"
 
 
 async def _reject(send: Send, state: dict, status: int, title: str, detail: str,

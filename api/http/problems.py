@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.core.errors import Overloaded, RewriterError, describe_fields, field_errors
+from api.core.errors import RewriterError, describe_fields, field_errors
 
 
 PROBLEM_JSON = "application/problem+json"
@@ -78,8 +78,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RewriterError)
     async def _rewriter_error(request: Request, exc: RewriterError) -> JSONResponse:
         headers = {}
-        if isinstance(exc, Overloaded):
-            headers["Retry-After"] = str(exc.retry_after_s)
+        retry_after = getattr(exc, "retry_after_s", None)  # Overloaded, RateLimited
+        if retry_after is not None:
+            headers["Retry-After"] = str(retry_after)
         return respond(problem_from_error(exc, request_id_of(request)), headers)
 
     @app.exception_handler(RequestValidationError)
@@ -93,5 +94,6 @@ def install(app: FastAPI) -> None:
         }.get(exc.status_code, "HTTP error")
         detail = exc.detail if isinstance(exc.detail, str) else title
         if exc.status_code == 404 and detail == "Not Found":
-            detail = f"no route {request.method} {request.url.path}"
+            path = request.url.path
+            detail = f"no route {request.method} {path if len(path) <= 100 else path[:100] + '...'}"
         return respond(problem(exc.status_code, title, detail, request_id_of(request)), exc.headers)

@@ -129,6 +129,22 @@ class RateLimiter:
             return Lease(bucket, None)  # unlimited; a lease the script may have taken is in _held
         return lease
 
+    async def charge(self, bucket: str, key_name: str, rpm: int, count: int) -> Rejection | None:
+        """Count `count` more requests of a request already let in (a batch's further items)
+        against the minute's budget, all or none; None when they fit (or the limiter is down)."""
+        if count <= 0 or (self._redis is not None and time.monotonic() < self._skip_until):
+            return None
+        item = RateLimitItemPerMinute(rpm)
+        try:
+            if await self.window.hit(item, bucket, cost=count):
+                return None
+            stats = await self.window.get_window_stats(item, bucket)
+        except Exception as exc:  # noqa: BLE001 - a broken limiter must not take the service down
+            self._failed("rate limiter unavailable; batch let through", exc)
+            return None
+        wait = max(1, math.ceil(stats.reset_time - time.time()))
+        return self._reject(key_name, "rpm", wait, f"a batch of {count + 1} items is over {rpm} requests per minute")
+
     async def hold(self, lease: Lease) -> None:
         """Keep a Redis lease alive while its request runs (cancel this task to stop)."""
         if self._redis is None or lease.lease_id is None:

@@ -8,7 +8,7 @@ from typing import Literal
 
 FailureKind = Literal[
     "rate_limited", "auth", "not_found", "bad_request", "server_error", "timeout", "connection",
-    "overloaded", "other",
+    "overloaded", "bad_response", "other",
 ]
 TRANSIENT_STATUS = {408, 409, 425, 429}
 
@@ -32,7 +32,7 @@ class ProviderFailure(Exception):
     @property
     def transient(self) -> bool:
         """Worth retrying the same model: rate limits, server errors, timeouts, dropped connections."""
-        if self.kind in ("timeout", "connection"):
+        if self.kind in ("timeout", "connection", "bad_response"):
             return True
         return self.status is not None and (self.status in TRANSIENT_STATUS or self.status >= 500)
 

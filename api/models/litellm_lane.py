@@ -124,15 +124,29 @@ class LitellmLane:
             return Completion(choice.message.content or "", model, choice.finish_reason, used)
 
     async def open_stream(self, model: str, prompt: PromptFor, params: dict[str, Any]) -> "LitellmStream":
-        """Start a stream and wait for its first chunk: failing before any text is retryable."""
+        """Start a stream and wait for its first text: failing before any text is retryable, and
+        a stream that ends without any (a body that is not an event stream reads as one empty
+        chunk) is a bad response, retried like a failure."""
         with translated():
             rendered = prompt(model)
             kwargs = self._request(model, rendered, params)
             kwargs["stream"] = True
             kwargs["stream_options"] = {"include_usage": True}
             iterator = (await litellm.acompletion(**kwargs)).__aiter__()
-            first = await iterator.__anext__()
-        return LitellmStream(model, rendered, iterator, [first])
+        stream = LitellmStream(model, rendered, iterator, [])
+        first = await stream.next_text()
+        if first is None:
+            raise ProviderFailure("bad_response", "the model's stream ended before any text")
+        stream.parts.clear()
+        stream.pending.insert(0, _Text(first))
+        return stream
+
+
+@dataclass(frozen=True)
+class _Text:
+    """Text already read from the stream (the first piece, read while opening it)."""
+
+    text: str
 
 
 @dataclass
@@ -155,7 +169,8 @@ class LitellmStream:
                         self.pending.append(await self.iterator.__anext__())
                     except StopAsyncIteration:
                         return None
-                text = self._read(self.pending.pop(0))
+                chunk = self.pending.pop(0)
+                text = chunk.text if isinstance(chunk, _Text) else self._read(chunk)
                 if text:
                     self.parts.append(text)
                     return text

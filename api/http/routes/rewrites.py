@@ -13,6 +13,7 @@ from fastapi.responses import PlainTextResponse
 from pydantic import ValidationError
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
+from ..bodies import BoundedJSONRoute
 from ..keys import key_schemes
 from api.core import limits
 from api.core.errors import InvalidRequest, RewriterError, UpstreamError
@@ -30,7 +31,9 @@ from api.core.schemas import BatchRequest, BatchResult, Delta, Problem, RewriteR
 
 log = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/v1", tags=["rewrites"], dependencies=[Depends(key_schemes)])
+router = APIRouter(
+    prefix="/v1", tags=["rewrites"], dependencies=[Depends(key_schemes)], route_class=BoundedJSONRoute
+)
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": text}
@@ -131,6 +134,9 @@ async def create_rewrites_batch(body: BatchRequest, rewriter: RewriterDep, reque
     """Rewrite many drafts concurrently; every item gets a result or a problem, in input order."""
     settings = rewriter.settings
     limits.check_batch(len(body.items), settings)
+    charge = getattr(request.state, "charge_rpm", None)
+    if charge is not None:
+        await charge(len(body.items) - 1)  # the request itself counted as the first item
     request_id = request_id_of(request)
     bound = asyncio.Semaphore(settings.batch_concurrency)
 

@@ -1,0 +1,142 @@
+"""Issue 15's defects from a black-box attack run, each a regression test: invalid Unicode, a
+broken stream before its first token, the concurrency slot of a finished stream, errors a client
+causes in our own words, and batch items counted against `rpm`."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from api.http.app import create_app
+
+from .conftest import CHAT_URL, chat_reply, make_settings, parse_sse, sse_body
+from .processes import start_service, start_upstream
+
+PROBLEM = "application/problem+json"
+DRAFT = "Your order #12 shipped on March 3. Track it at https://example.com/t/12."
+LONE = "\ud800"
+
+
+def raw_json(body: dict) -> bytes:
+    """JSON with non-ASCII escaped, so a lone surrogate travels as `\\ud800` (valid JSON text)."""
+    return json.dumps(body, ensure_ascii=True).encode()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"draft": f"Your order {LONE} shipped."}, "draft"),
+        ({"draft": "ok", "customer_message": f"where {LONE}"}, "customer_message"),
+        ({"draft": "ok", "variables": {"customer_name": f"Ana{LONE}"}}, "variables.customer_name"),
+        ({"draft": "ok", "stream": True, "customer_message": LONE}, "customer_message"),
+        ({"draft": "ok", "template": f"empathetic{LONE}"}, "template"),
+        # pydantic's error location cannot hold the surrogate itself: shown as U+FFFD
+        ({"draft": "ok", "variables": {f"na{LONE}me": "x"}}, "variables.na\ufffd\ufffd\ufffdme.[key]"),
+    ],
+)
+async def test_a_lone_surrogate_is_a_422_naming_the_field(client, upstream, body, field):
+    route = upstream.post(CHAT_URL).mock(return_value=chat_reply("x"))
+    response = await client.post("/v1/rewrites", content=raw_json(body), headers={"content-type": "application/json"})
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == PROBLEM
+    problem = response.json()
+    assert problem["errors"][0]["field"] == field and "surrogate" in problem["detail"]
+    assert route.call_count == 0
+
+
+async def test_a_lone_surrogate_in_a_batch_item_fails_that_item_only(client, upstream):
+    upstream.post(CHAT_URL).mock(return_value=chat_reply("I'm sorry. Your order shipped."))
+    body = {"items": [{"draft": "Your order shipped."}, {"draft": f"bad {LONE}"}]}
+    response = await client.post("/v1/rewrites:batch", content=raw_json(body),
+                                 headers={"content-type": "application/json"})
+    results = response.json()["results"]
+    assert "rewrite" in results[0]
+    assert results[1]["status"] == 422 and results[1]["index"] == 1 and "draft" in results[1]["detail"]
+
+
+async def test_a_stream_whose_upstream_answers_200_with_garbage_is_retried_then_a_502(client_for, upstream):
+    client = client_for(max_retries=2, retry_backoff_s=0.0)
+    route = upstream.post(CHAT_URL).mock(return_value=httpx.Response(
+        200, content=b"this is not an event stream {", headers={"content-type": "text/event-stream"}
+    ))
+    response = await client.post("/v1/rewrites", json={"draft": "Your order #12 shipped.", "stream": True})
+    assert response.status_code == 502, response.text
+    assert response.headers["content-type"] == PROBLEM
+    assert route.call_count == 3  # retried like any upstream failure before the first token
+
+
+async def test_a_stream_that_ends_before_any_text_is_retried(client_for, upstream):
+    client = client_for(max_retries=2, retry_backoff_s=0.0)
+    answers = iter([
+        httpx.Response(200, content=b"data: [DONE]\n\n", headers={"content-type": "text/event-stream"}),
+        httpx.Response(200, content=sse_body(["I'm sorry. ", "Your order #12 shipped."]),
+                       headers={"content-type": "text/event-stream"}),
+    ])
+    route = upstream.post(CHAT_URL).mock(side_effect=lambda request: next(answers))
+    response = await client.post("/v1/rewrites", json={"draft": "Your order #12 shipped.", "stream": True})
+    events = parse_sse(response.text)
+    assert events[-1][0] == "result" and events[-1][1]["guard"]["status"] == "passed", events[-1]
+    assert events[-1][1]["attempts"] == 2 and route.call_count == 2
+
+
+async def test_a_finished_stream_gives_its_concurrency_slot_back_at_once(processes):
+    """A real server (the in-process transport buffers whole responses): with one request in
+    flight allowed, a caller that has read a stream's `result` and asks again at once is served."""
+    upstream = processes(start_upstream("benchmarks/fake_upstream.py", "--latency-ms", "0",
+                                        "--tokens-per-s", "10000"), "/")
+    service = processes(start_service(f"{upstream.url}/v1", rate_limit_concurrent=1), "/healthz")
+    statuses = []
+    async with httpx.AsyncClient(base_url=service.url, timeout=30, trust_env=False) as client:
+        for _ in range(10):
+            async with client.stream("POST", "/v1/rewrites", json={"draft": DRAFT, "stream": True}) as response:
+                async for line in response.aiter_lines():
+                    if line.startswith("data:") and '"guard"' in line:
+                        break  # the caller has its result and asks again at once
+            statuses.append((await client.post("/v1/rewrites", json={"draft": DRAFT})).status_code)
+    assert statuses == [200] * 10
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"draft": "ok", "template": "empathetic@"}, "template"),
+        ({"draft": "ok", "template": "@3"}, "template"),
+        ({"draft": "ok", "model": ""}, "model"),
+        ({"draft": "ok", "template": ""}, "template"),
+    ],
+)
+async def test_empty_names_are_refused_not_taken_as_the_default(client, upstream, body, field):
+    route = upstream.post(CHAT_URL).mock(return_value=chat_reply("x"))
+    response = await client.post("/v1/rewrites", json=body)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == field
+    assert route.call_count == 0
+
+
+async def test_a_huge_integer_is_a_422_naming_its_field(client, upstream):
+    body = b'{"draft": "ok", "max_tokens": ' + b"9" * 5000 + b"}"
+    response = await client.post("/v1/rewrites", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "max_tokens"
+
+
+async def test_a_404_does_not_echo_a_long_path(client):
+    response = await client.get("/" + "a" * 5000)
+    assert response.status_code == 404 and response.headers["content-type"] == PROBLEM
+    assert len(response.json()["detail"]) < 200
+
+
+async def test_a_batch_counts_each_item_against_rpm(upstream):
+    upstream.post(CHAT_URL).mock(return_value=chat_reply("I'm sorry. Your order shipped."))
+    app = create_app(make_settings(rate_limit_rpm=3))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://rewriter.test") as client:
+        too_many = await client.post("/v1/rewrites:batch", json={"items": [{"draft": "Your order shipped."}] * 5})
+        assert too_many.status_code == 429, too_many.text
+        assert too_many.json()["limit"] == "rpm" and "5 items" in too_many.json()["detail"]
+        fits = await client.post("/v1/rewrites:batch", json={"items": [{"draft": "Your order shipped."}] * 2})
+        assert fits.status_code == 200
+        # 2 items and the refused batch's own request used the minute's 3: nothing more fits.
+        after = await client.post("/v1/rewrites", json={"draft": "Your order shipped."})
+        assert after.status_code == 429
