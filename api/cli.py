@@ -22,6 +22,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from api.http.keys import KeyConfigError
     from api.http.logs import configure
+    from api.http.protocol import BoundedHttpToolsProtocol
 
     settings = get_settings()
     log_config = configure(settings)
@@ -45,6 +46,7 @@ def _serve(args: argparse.Namespace) -> int:
         "access_log": False,  # api.http.context writes one line per request, with its request id
         "timeout_graceful_shutdown": settings.shutdown_grace_s,
         "backlog": 4096,
+        "http": BoundedHttpToolsProtocol,  # a cap on request heads (431), protocol errors as problems
     }
     if settings.workers > 1:
         # Each worker process builds its own app (and loads its own local model) from the

@@ -5,6 +5,7 @@ causes in our own words, and batch items counted against `rpm`."""
 from __future__ import annotations
 
 import json
+import socket
 
 import httpx
 import pytest
@@ -140,3 +141,45 @@ async def test_a_batch_counts_each_item_against_rpm(upstream):
         # 2 items and the refused batch's own request used the minute's 3: nothing more fits.
         after = await client.post("/v1/rewrites", json={"draft": "Your order shipped."})
         assert after.status_code == 429
+
+
+def raw_exchange(port: int, request: bytes, read_s: float = 10.0) -> bytes:
+    """Send raw bytes to the server and read what it answers until it closes (or `read_s`)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=read_s) as conn:
+        try:
+            conn.sendall(request)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # it may answer and close before taking all of an oversized head
+        chunks = []
+        try:
+            while chunk := conn.recv(65536):
+                chunks.append(chunk)
+        except (ConnectionResetError, socket.timeout):
+            pass
+    return b"".join(chunks)
+
+
+def problem_of(answer: bytes) -> tuple[int, dict[str, str], dict]:
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.lower().split(": ", 1) for line in lines[1:])
+    return int(lines[0].split()[1]), headers, json.loads(body)
+
+
+async def test_oversized_headers_and_protocol_errors_are_problems_from_the_server(processes):
+    upstream = processes(start_upstream("benchmarks/fake_upstream.py", "--latency-ms", "0"), "/")
+    service = processes(start_service(f"{upstream.url}/v1"), "/healthz")
+    big = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 2_000_000 + b"\r\n\r\n"
+    status, headers, body = problem_of(raw_exchange(service.port, big))
+    assert status == 431 and headers["content-type"] == PROBLEM, (status, headers)
+    assert body["status"] == 431 and "64 KiB" in body["detail"]
+    long_line = b"GET /" + b"a" * 200_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+    status, headers, body = problem_of(raw_exchange(service.port, long_line))
+    assert status == 431 and headers["content-type"] == PROBLEM
+    bad_header = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Request-ID: a\x0bb\r\n\r\n"
+    status, headers, body = problem_of(raw_exchange(service.port, bad_header))
+    assert status == 400 and headers["content-type"] == PROBLEM and body["title"] == "Bad request"
+    # the server still serves normal requests, with headers well under the cap
+    ok = raw_exchange(service.port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Some: "
+                      + b"b" * 30_000 + b"\r\n\r\n")
+    assert ok.startswith(b"HTTP/1.1 200"), ok[:200]
