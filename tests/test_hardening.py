@@ -183,3 +183,18 @@ async def test_oversized_headers_and_protocol_errors_are_problems_from_the_serve
     ok = raw_exchange(service.port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Some: "
                       + b"b" * 30_000 + b"\r\n\r\n")
     assert ok.startswith(b"HTTP/1.1 200"), ok[:200]
+
+
+async def test_upstream_failures_are_described_in_our_words(client_for, upstream):
+    """A 200 whose body is not JSON, and a 500 with the provider's message: the 502's detail
+    says what happened, never litellm's exception names."""
+    client = client_for(max_retries=1, retry_backoff_s=0.0)
+    upstream.post(CHAT_URL).mock(return_value=httpx.Response(
+        200, content=b'{"choices": [{', headers={"content-type": "application/json"}))
+    response = await client.post("/v1/rewrites", json={"draft": "Your order #12 shipped."})
+    assert response.status_code == 502
+    detail = response.json()["detail"]
+    assert "not valid JSON" in detail and "litellm" not in detail and "Exception" not in detail, detail
+    upstream.post(CHAT_URL).mock(return_value=httpx.Response(500, json={"error": {"message": "upstream broke"}}))
+    detail = (await client.post("/v1/rewrites", json={"draft": "Your order #12 shipped."})).json()["detail"]
+    assert "HTTP 500: upstream broke" in detail and "litellm" not in detail and "Exception" not in detail, detail

@@ -5,6 +5,8 @@ litellm is called. litellm's process-wide switches are set here, the one module 
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -39,11 +41,19 @@ def translated() -> Iterator[None]:
         raise translate(exc) from exc
 
 
+# litellm's names in front of a provider's message: "litellm.InternalServerError: InternalServerError:
+# OpenAIException - upstream broke" is the provider saying "upstream broke".
+_WRAPPERS = re.compile(r"^(?:(?:litellm\.)?\w+(?:Error|Exception)\s*[:-]\s*)+")
+
+
 def translate(exc: BaseException) -> ProviderFailure:
     # Some carry no message at all (a bare TimeoutError): "".splitlines() is empty.
-    message = (str(getattr(exc, "message", "") or exc).strip().splitlines() or [""])[0][:200]
+    message = (str(getattr(exc, "message", "") or exc).strip().splitlines() or [""])[0]
+    message = _WRAPPERS.sub("", message)[:200]
     if _caused_by(exc, LocalModelBusy):
         return ProviderFailure("overloaded", message, status=503, retry_after_s=2, label=type(exc).__name__)
+    if _caused_by(exc, json.JSONDecodeError):  # litellm reports it as a 500 of its own making
+        return ProviderFailure("bad_response", "the provider's answer is not valid JSON", label="invalid answer")
     status = getattr(exc, "status_code", None)
     status = status if isinstance(status, int) else None
     retry_after = parse_retry_after(_header(exc, "retry-after"))
