@@ -198,3 +198,12 @@ async def test_upstream_failures_are_described_in_our_words(client_for, upstream
     upstream.post(CHAT_URL).mock(return_value=httpx.Response(500, json={"error": {"message": "upstream broke"}}))
     detail = (await client.post("/v1/rewrites", json={"draft": "Your order #12 shipped."})).json()["detail"]
     assert "HTTP 500: upstream broke" in detail and "litellm" not in detail and "Exception" not in detail, detail
+
+
+async def test_the_simple_route_refuses_an_empty_template_with_a_422(client, upstream):
+    """Found by the schema fuzzer: `?template=` reached the core's validation as a 500."""
+    route = upstream.post(CHAT_URL).mock(return_value=chat_reply("x"))
+    response = await client.post("/v1/rewrite/simple?template=", content=b"Your order shipped.",
+                                 headers={"content-type": "text/plain"})
+    assert response.status_code == 422 and response.headers["content-type"] == PROBLEM, response.text
+    assert response.json()["errors"][0]["field"] == "template" and route.call_count == 0

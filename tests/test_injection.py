@@ -387,3 +387,23 @@ async def test_known_gaps_are_still_what_the_readme_says(gap, client, upstream):
     result = (await client.post("/v1/rewrites", json=body)).json()
     assert result["guard"]["status"] == "passed"
     assert result["rewrite"] == gap["attacker_text"]
+
+
+# --- 5. bypasses that go by spelling (issue 15) -------------------------------------------------
+
+BYPASS = [json.loads(line) for line in (HERE / "injection" / "bypass.jsonl").read_text().splitlines() if line]
+
+
+def test_the_bypass_corpus_covers_issue_15():
+    assert len(BYPASS) >= 40 and len({case["id"] for case in BYPASS}) == len(BYPASS)
+    assert {case["category"] for case in BYPASS} == {
+        "leak_obfuscated", "role_marker_variant", "script_url_obfuscated", "negated_decision", "amount_in_words",
+    }
+
+
+@pytest.mark.parametrize("case", BYPASS, ids=[case["id"] for case in BYPASS])
+def test_bypasses_are_caught(case):
+    prepared = REWRITER.prepare(request_of(case))
+    verdict = check(case["draft"], case["attacker_text"], case.get("customer_message"),
+                    instructions=prepared.instructions)
+    assert set(case["expect"]) <= {v.kind for v in verdict.violations}, [v.detail for v in verdict.violations]

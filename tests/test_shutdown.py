@@ -14,7 +14,6 @@ import signal
 import time
 
 import httpx
-import pytest
 
 from .conftest import parse_sse
 from .processes import Proc, start_service, start_upstream

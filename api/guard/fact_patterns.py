@@ -43,6 +43,11 @@ _CURWORDS = "|".join(CURRENCY_WORDS)
 _UNIT_RE = "|".join(sorted(UNITS, key=len, reverse=True))
 _QUAL_RE = "|".join(QUALIFIERS)
 _NUM_OR_WORD = rf"(?:\d+(?:\.\d+)?|{NUMBER_WORD_RE})"
+_SPELLED_NUMBER = (
+    r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|"
+    r"thousand|million)"
+)
 _CURRENCY_HINTS = (*CURRENCY_SYMBOLS, *(code.lower() for code in CURRENCY_CODES), *CURRENCY_WORDS)
 
 
@@ -80,6 +85,9 @@ PATTERNS: list[Pattern] = [
        rf"|\b(?:{_CODES})\s?(?:{AMOUNT_RE})"
        rf"|(?<![\w.,#/-])(?:{AMOUNT_RE})\s?(?:(?:{_CODES})\b|(?:{_CURWORDS})\b|[€£¥₹](?!\s?\d))",
        lambda t, low, w, d: d and any(hint in low for hint in _CURRENCY_HINTS)),
+    # an amount in words: "fifty dollars", "two hundred and fifty euros", "twenty-five pounds"
+    _p("money", rf"\b{_SPELLED_NUMBER}(?:(?:[\s-]+|\s+and\s+){_SPELLED_NUMBER})*\s+(?:{_CURWORDS})\b",
+       lambda t, low, w, d: not w.isdisjoint(CURRENCY_WORDS)),
     _p("percent", r"(?<![\w.,])\d+(?:[.,]\d+)?\s?(?:%|percent\b|per cent\b)",
        lambda t, low, w, d: d and ("%" in t or "per" in low)),
     _p("date",

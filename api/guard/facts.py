@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from text_to_num import alpha2digit
+
 from .fact_patterns import (
     AMOUNT_RE, CURRENCY_CODES, CURRENCY_SYMBOLS, CURRENCY_WORDS, MONTHS, NUMBER_WORD_RE, NUMBER_WORDS, PATTERNS,
     QUALIFIERS, UNITS,
@@ -108,6 +110,8 @@ def _money_keys(text: str) -> frozenset:
             if re.search(rf"\b{word}\b", lowered):
                 currency = code
                 break
+    if not _DIGIT.search(text):  # an amount in words
+        text = alpha2digit(text, "en")
     amount = re.search(AMOUNT_RE, text)
     value = _decimal(amount.group(0)) if amount else None
     return frozenset({("money", currency, _num(value))})

@@ -100,15 +100,19 @@ _STATE_RES = {
 
 
 def _states(text: str) -> dict[str, tuple[set[str], set[str]]]:
-    """Per family, the "no" and "yes" outcomes a text states plainly (in clauses without a
-    negation: "couldn't be approved" states no approval)."""
+    """Per family, the "no" and "yes" outcomes a text states: plainly, in clauses without a
+    negation, and a negated "yes" as a "no" ("was not approved", "isn't available"). A negated
+    "no" ("wasn't rejected") says too little either way and counts as neither."""
     found: dict[str, tuple[set[str], set[str]]] = {family: (set(), set()) for family in _STATES}
     for clause in _CLAUSES.split(text.lower().replace("’", "'")):
-        if any(word in _NEGATIONS for word in _WORD.findall(clause)):
-            continue
+        negated = any(word in _NEGATIONS for word in _WORD.findall(clause))
         for family, (no, yes) in _STATE_RES.items():
-            found[family][0].update(" ".join(m.split()) for m in no.findall(clause))
-            found[family][1].update(" ".join(m.split()) for m in yes.findall(clause))
+            said_yes = {" ".join(m.split()) for m in yes.findall(clause)}
+            if negated:
+                found[family][0].update(f"not {term}" for term in said_yes)
+            else:
+                found[family][0].update(" ".join(m.split()) for m in no.findall(clause))
+                found[family][1].update(said_yes)
     return found
 
 

@@ -3,8 +3,9 @@
 A model that obeys an injection hidden in the draft or the customer's message can keep every
 fact of the draft and still answer something no caller should send on:
 
-- `instructions`: a verbatim run of the template's own instructions (a leaked prompt), at least
-  `LEAK_WORDS` words long. Quoted phrasings in the instructions ("I understand how frustrating
+- `instructions`: the template's own instructions repeated (a leaked prompt): a verbatim run of
+  at least `LEAK_WORDS` words, or a stretch of `LEAK_WORDS` of their content words in order with
+  filler words between them. Quoted phrasings in the instructions ("I understand how frustrating
   this is") are wording the model is asked to use, so they never count.
 - `markup`: HTML elements (`<script>`, `<iframe>`, `<img>`, `<a>`...), comments, event-handler
   attributes (`onerror=`), `javascript:`/`vbscript:`/`data:text/html` URLs (also when written
@@ -13,7 +14,9 @@ fact of the draft and still answer something no caller should send on:
   (`<|im_start|>`, `[INST]`, `<<SYS>>`, `<start_of_turn>`, our own `<draft-...>` delimiters) and
   `System:`/`Assistant:`/`### Instruction:` headers at the start of a line.
 
-Only what the draft does not already have is reported: a draft that shows an HTML snippet or
+Every check reads the text as written and as folded (`api.guard.normalise`: entities decoded,
+NFKC, invisible characters dropped, look-alike letters folded, spelled-out words joined), so
+"K\u200be\u200be\u200bp", "Кеер" and "K.e.e.p" read as "Keep". Only what the draft does not already have is reported: a draft that shows an HTML snippet or
 starts a line with "User:" may be rewritten with it. Instruction runs that the draft or the
 customer's message contain are not leaks either. `api.guard.check` reports each finding as an
 `injection` violation, so the usual repair, then fallback, path handles it.
@@ -26,6 +29,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Literal
+
+from .normalise import fold
 
 LEAK_WORDS = 8  # a shared run this long is a leak; faithful rewrites in our corpora share at most 4
 
@@ -73,17 +78,37 @@ _ROLE_TOKENS = re.compile(
     re.I,
 )
 _HEADER = re.compile(
-    r"^[ \t>*_#-]*(system|assistant|user|human|developer|instructions?|response)[*_ \t]*:"
+    r"^[ \t>*_#-]*(system|assistant|user|human|developer|instructions?|response|ai|model|bot|chatbot)[*_ \t]*:"
     r"|^[ \t]*#{2,}[ \t]*(system|instructions?|response|input)\b",
     re.I | re.M,
 )
-_INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
+# Where a URL is followed: a markdown link's target, an attribute that loads or links.
+_LINK_TARGET = re.compile(
+    r"\]\s*\(([^)\n]{0,400})|\b(?:href|src|action|formaction|xlink:href|poster|background)\s*=\s*[\"']?([^\"'>\s]{0,400})",
+    re.I,
+)
+# scheme -> the key the same finding has elsewhere in `_markers`
+_SCRIPT_SCHEMES = {
+    "javascript:": "scheme:javascript", "vbscript:": "scheme:vbscript", "livescript:": "scheme:livescript",
+    "data:text/html": "data:text/html", "data:image/svg+xml": "data:image/svg+xml",
+}
 
 
 def _views(text: str) -> tuple[str, ...]:
-    """The text as written and as a browser would read it (entities decoded, invisibles gone)."""
-    decoded = _INVISIBLE.sub("", html.unescape(text))
-    return (text,) if decoded == text else (text, decoded)
+    """The text as written and as a reader sees it (`fold`)."""
+    folded = fold(text)
+    return (text,) if folded == text else (text, folded)
+
+
+def _link_schemes(view: str) -> Iterable[tuple[str, str]]:
+    """(key, scheme) of each script scheme among the link targets in `view`, read as browsers
+    read URLs: entities decoded, then every control character, space, tab and line break inside
+    dropped."""
+    for match in _LINK_TARGET.finditer(view):
+        target = re.sub(r"[\x00-\x20\x7f]+", "", html.unescape(match.group(1) or match.group(2) or "")).lower()
+        scheme = next((s for s in _SCRIPT_SCHEMES if target.startswith(s)), None)
+        if scheme is not None:
+            yield _SCRIPT_SCHEMES[scheme], scheme
 
 
 def _markers(text: str) -> dict[tuple[FindingKind, str], str]:
@@ -102,6 +127,8 @@ def _markers(text: str) -> dict[tuple[FindingKind, str], str]:
         for match in _SCHEME.finditer(view):
             scheme = re.sub(r"\s+", "", match.group(1) or match.group(2)).lower()
             found.setdefault(("markup", "scheme:" + scheme), scheme + ":")
+        for key, scheme in _link_schemes(view):
+            found.setdefault(("markup", key), scheme)
         for match in _DATA_URL.finditer(view):
             found.setdefault(("markup", "data:" + match.group(1).lower()), match.group(0))
         for match in _ROLE_TOKENS.finditer(view):
@@ -131,9 +158,54 @@ def _shingles(words: list[str], n: int = LEAK_WORDS) -> set[tuple[str, ...]]:
 def _instruction_shingles(text: str) -> frozenset[tuple[str, ...]]:
     """Every run of LEAK_WORDS words of the instructions, never across a quoted example."""
     runs: set[tuple[str, ...]] = set()
-    for segment in _QUOTED.split(text):
+    for segment in _QUOTED.split(fold(text)):
         runs |= _shingles(_words(segment))
     return frozenset(runs)
+
+
+# Words too common to mark a leak; with them gone, fillers between content words do not matter.
+_COMMON = frozenset(
+    "the and are you your for that this with them they their not any all but was were has have had "
+    "its our out can will what when where who how than then there here into from about just like".split()
+)
+
+
+def _content(words: list[str]) -> list[str]:
+    return [word for word in words if len(word) > 2 and word not in _COMMON]
+
+
+@lru_cache(maxsize=256)
+def _instruction_windows(text: str) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """Every run of LEAK_WORDS content words of the instructions (never across a quoted example),
+    as the pairs of neighbours it is made of."""
+    windows = []
+    for segment in _QUOTED.split(fold(text)):
+        words = _content(_words(segment))
+        for i in range(len(words) - LEAK_WORDS + 1):
+            run = words[i : i + LEAK_WORDS]
+            windows.append(tuple(zip(run, run[1:])))
+    return tuple(windows)
+
+
+def _near_pairs(words: list[str], reach: int = 3) -> set[tuple[str, str]]:
+    """Ordered pairs of content words at most `reach` content words apart."""
+    return {(words[i], words[j]) for i in range(len(words)) for j in range(i + 1, min(i + 1 + reach, len(words)))}
+
+
+def _loose_leak(rewrite: str, instructions: Iterable[str], allowed: str) -> str | None:
+    """A run of LEAK_WORDS content words of the instructions that the rewrite repeats in order,
+    with up to two other words between any two of them (fillers do not hide a leak): all but one
+    of its neighbour pairs appear so in the rewrite, and not in `allowed`. The run, or None."""
+    pairs = _near_pairs(_content(_words(rewrite)))
+    if not pairs:
+        return None
+    own = _near_pairs(_content(_words(allowed)))
+    for text in instructions:
+        for window in _instruction_windows(text):
+            hits = [pair for pair in window if pair in pairs and pair not in own]
+            if len(hits) >= len(window) - 1:
+                return " ".join([window[0][0], *(pair[1] for pair in window)])
+    return None
 
 
 def _leak(rewrite: str, instructions: Iterable[str], allowed: str) -> str | None:
@@ -171,7 +243,9 @@ def findings(
     """What the rewrite has and must not: leaked instructions, markup, role markers (see the
     module docstring). Nothing the draft already has is reported."""
     found: list[Finding] = []
-    leaked = _leak(rewrite, instructions, f"{draft}\n{customer_message or ''}")
+    instructions = tuple(instructions)
+    folded, allowed_text = fold(rewrite), fold(f"{draft}\n{customer_message or ''}")
+    leaked = _leak(folded, instructions, allowed_text) or _loose_leak(folded, instructions, allowed_text)
     if leaked is not None:
         found.append(Finding("instructions", _short(leaked),
                              f"the rewrite repeats the template's instructions ({_short(leaked)!r})"))

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import PlainTextResponse
 from pydantic import ValidationError
 from sse_starlette import EventSourceResponse, ServerSentEvent
@@ -200,7 +201,10 @@ async def simple_rewrite(
     if not draft.strip():
         raise InvalidRequest("draft: must not be empty or whitespace only", field="draft")
     variables = {"tone": tone} if tone else {}
-    body = RewriteRequest(draft=draft, template=template, variables=variables)
+    try:
+        body = RewriteRequest(draft=draft, template=template, variables=variables)
+    except ValidationError as exc:  # e.g. `?template=` (empty)
+        raise RequestValidationError(exc.errors()) from exc
     result = await rewriter.rewrite(body)
     _log_result(request, body, result)
     return PlainTextResponse(result.rewrite + "\n")
