@@ -122,13 +122,34 @@ def test_phone_numbers_in_international_and_national_formats_are_found(phone):
     assert found(f"Call {phone}.") == [("phone", phone)]
 
 
+# Formats that leaked in full (or in part) in issue 15's attack run, each found whole now.
+LEAKED_FORMATS = [
+    ("phone", "1-800-555-0199"), ("phone", "(+44) 20 7946 0958"), ("phone", "1 (800) 555-0199"),
+    ("phone", "+1.800.555.0199"),
+    ("card", "4012888888881881"), ("card", "4111.1111.1111.1111"), ("card", "4111  1111  1111  1111"),
+    ("card", "4111\u00a01111\u00a01111\u00a01111"),
+    ("iban", "DE89-3704-0044-0532-0130-00"), ("iban", "DE89\u00a03704\u00a00044\u00a00532\u00a00130\u00a000"),
+    ("iban", "GB82-WEST-1234-5698-7654-32"),
+    ("email", '"john doe"@example.com'), ("email", "user@[192.168.1.10]"), ("email", "admin@localhost"),
+    ("email", "o'brien@example.com"), ("email", "bob%relay@example.com"), ("email", "first.o'neil+tag@mail.example.co.uk"),
+]
+
+
+@pytest.mark.parametrize(("kind", "value"), LEAKED_FORMATS, ids=[value for _, value in LEAKED_FORMATS])
+@pytest.mark.parametrize("before", ["Contact: ", "card #", "no.", "("])
+def test_formats_that_leaked_are_found_whole(kind, value, before):
+    if before in ("card #", "no.") and kind != "card":
+        return  # prefixes written before card numbers
+    assert found(f"{before}{value} - thanks") == [(kind, value)]
+
+
 @pytest.mark.parametrize(
     "text",
     [
         "order #4821", "order #A-5512", "ticket 55123", "invoice INV-2024-0042", "tracking 1Z999AA10123456784",
         "tracking 9400111899223100012345", "FedEx 7489 2745 6372", "$1,234.56", "EUR 1.200,00", "1 200 000 EUR",
         "49.99 USD", "on 2024-06-30", "on 03/04/2024", "on 12.06.2024", "05 06 2024 10:00", "at 14:00 UTC",
-        "in 3-5 business days", "15% off", "version 2.3.1", "RMA 12345678", "#4111111111111111",
+        "in 3-5 business days", "15% off", "version 2.3.1", "RMA 12345678",
     ],
 )
 def test_order_numbers_amounts_dates_and_tracking_numbers_are_not_personal_data(text):

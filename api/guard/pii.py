@@ -3,7 +3,7 @@
 `find(text)` returns the spans `guard.mask(..., pii=True)` swaps for tokens before a model sees
 the text. It is tuned to mask what is clearly personal and leave the facts of a support reply
 alone (order and tracking numbers, amounts, dates): a card number must pass the Luhn check and
-an IBAN the ISO 13616 mod-97 check, and a phone number must look like one (an international
+an IBAN the ISO 13616 check (python-stdnum), and a phone number must look like one (an international
 `+` or `00` prefix, an area code in brackets, a national number with a leading 0, or
 `555-123-4567`), not any run of digits. Values are never logged.
 """
@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Literal
+
+from stdnum import iban as stdnum_iban
 
 Kind = Literal["email", "iban", "card", "phone"]
 
@@ -25,15 +27,21 @@ class Found:
     value: str
 
 
-# The guard's own email pattern (api.guard.facts), so a masked email is exactly one email fact.
-_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+# Any address RFC 5322 allows in practice: a quoted local part ("john doe"@...), apostrophes and
+# percent signs in it (o'brien@, bob%relay@), a domain without dots (admin@localhost) or an IP
+# literal (user@[192.168.1.10]). Wider than the guard's email fact, so no part of one is left.
+_EMAIL = re.compile(
+    r"(?:\"[^\"\n@]{1,64}\"|(?<![\w.'%+-])[\w.'%+-]*\w)"
+    r"@(?:\[[0-9A-Fa-f.:]{2,45}\]|[\w-]+(?:\.[\w-]+)*\b)"
+)
 
 # Two letters, two check digits, then the account: compact, or in groups of four.
 _IBAN = re.compile(
-    r"(?<![\w-])[A-Z]{2}\d{2}(?:[A-Z0-9]{11,30}|(?: [A-Z0-9]{1,4}){3,8})(?![\w-])", re.I
+    r"(?<![\w-])[A-Z]{2}\d{2}(?:[A-Z0-9]{11,30}|(?:[ \u00a0-][A-Z0-9]{1,4}){3,8})(?![\w-])", re.I
 )
-# Groups of digits with single spaces or dashes between them; `_card` picks the card number out.
-_CARD = re.compile(r"(?<![\w#+.,/-])\d+(?:[ -]\d+)*(?![\w])")
+# Groups of digits with spaces (one or two, non-breaking too), dashes or dots between them, also
+# right after "#" or "no."; `_card` picks the card number out (Luhn, 13-19 digits).
+_CARD = re.compile(r"(?<![\w+,/-])(?<!\d\.)\d+(?:(?:[ \u00a0]{1,2}|[.-])\d+)*(?![\w])")
 _NOT_AFTER = r"(?![\w/:]|[.,-]\d)"  # a phone does not run into a word, a time or a decimal
 _PHONE = re.compile(
     "|".join(
@@ -41,17 +49,20 @@ _PHONE = re.compile(
         for pattern in (
             # +44 20 7946 0958, +1 (800) 555-0199, +33 1 23 45 67 89, +49 30 1234567
             # (only the first group may follow without a separator: no ambiguous backtracking)
-            r"(?<![\w+])\+\d{1,3}(?:[ .-]?\(\d{1,5}\))?[ .-]?\d+(?:[ .-]\d+){0,6}",
+            r"(?<![\w+])(?:\(\+\d{1,3}\)|\+\d{1,3})(?:[ .-]?\(\d{1,5}\))?[ .-]?\d+(?:[ .-]\d+){0,6}",
             # 0044 20 7946 0958, 020 7946 0958, 030 1234567, 01 23 45 67 89, 06-12345678
             r"(?<![\w#/.,+-])0\d{1,4}(?:[ .-]\d{2,8}){1,5}",
             # (555) 123-4567, (020) 7946 0958
             r"(?<![\w#/+-])\(\d{2,5}\)[ .-]?\d{3,4}[ .-]?\d{3,4}",
+            # 1-800-555-0199, 1 (800) 555-0199 (North American, with the country's 1)
+            r"(?<![\w#/.,+-])1[ .-]?(?:\(\d{3}\)|\d{3})[ .-]?\d{3}[ .-]\d{4}",
             # 555-123-4567, 555.123.4567, 555 123 4567
             r"(?<![\w#/.,+-])\d{3}(?P<sep>[ .-])\d{3}(?P=sep)\d{4}",
         )
     )
 )
-_DIGIT_COUNT = {"+": (8, 15), "0": (9, 15), "(": (9, 12)}  # by the first character; else exactly 10
+# by the first character; else exactly 10 ("1": a North American number with or without its 1)
+_DIGIT_COUNT = {"+": (8, 15), "0": (9, 15), "(": (9, 12), "1": (10, 11)}
 
 
 def luhn_ok(digits: str) -> bool:
@@ -66,19 +77,17 @@ def luhn_ok(digits: str) -> bool:
 
 
 def iban_ok(iban: str) -> bool:
-    """ISO 13616: 15-34 letters and digits whose mod-97 value, country and check digits moved to
-    the end and letters counted as 10-35, is 1."""
-    compact = iban.replace(" ", "").upper()
-    if not (15 <= len(compact) <= 34 and compact[:2].isalpha() and compact[2:4].isdigit() and compact.isalnum()):
-        return False
-    return int("".join(str(int(ch, 36)) for ch in compact[4:] + compact[:4])) % 97 == 1
+    """ISO 13616 (python-stdnum): the mod-97 check and the country's IBAN length; spaces,
+    non-breaking spaces and dashes between groups allowed. Not the national account checks (a
+    bank unknown to python-stdnum's registry is still a bank account to mask)."""
+    return stdnum_iban.is_valid(re.sub(r"[\s\u00a0-]", "", iban), check_country=False)
 
 
 def _iban(match: re.Match[str]) -> list[tuple[int, int]]:
     """Valid IBANs the match starts with, longest first (its last groups may be words that
     follow the IBAN)."""
     text, start = match.group(0), match.start()
-    cuts = [len(text)] + [i for i in range(len(text) - 1, 4, -1) if text[i] == " "]
+    cuts = [len(text)] + [i for i in range(len(text) - 1, 4, -1) if text[i] in " \u00a0-"]
     return [(start, start + cut) for cut in cuts if iban_ok(text[:cut])]
 
 
