@@ -12,6 +12,7 @@ a given request sees the same sequence of faults across its retries whatever the
 | `500`, `503` | a server error with an OpenAI-style error body |
 | `hang` | no answer for 30 s (before the headers, or after them / after the first chunk) |
 | `malformed` | 200 with a body that is not JSON (or, streaming, a chunk that is not JSON) |
+| `garbage` | 200 with a body that is neither JSON nor an event stream, before any text |
 | `truncated` | a body cut short of its Content-Length, or a stream cut mid-way with no `[DONE]` |
 | `lossy` | a normal answer that dropped the order number (the guard repairs or falls back) |
 
@@ -35,7 +36,8 @@ import uvicorn
 from benchmarks.fake_upstream import _DRAFT, lifespan_or_body  # the same "echo the draft" answer
 
 FAULTS = {
-    "ok": 34, "slow": 10, "429": 10, "500": 8, "503": 8, "hang": 6, "malformed": 8, "truncated": 10, "lossy": 6,
+    "ok": 34, "slow": 10, "429": 10, "500": 8, "503": 8, "hang": 6, "malformed": 8, "garbage": 4, "truncated": 10,
+    "lossy": 6,
 }
 HANG_S = 30.0
 
@@ -105,7 +107,9 @@ def make_app(seed: int):
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
                 "usage": usage,
             }).encode()
-            if fault == "malformed":
+            if fault == "garbage":
+                payload = b"<html><body>502 Bad Gateway</body></html>"
+            elif fault == "malformed":
                 payload = rng.choice([payload[: len(payload) // 2], b"<html>upstream error</html>", b"{\"choices\": nul"])
             elif fault in ("truncated", "hang"):
                 await send({"type": "http.response.start", "status": 200, "headers": [
@@ -125,6 +129,9 @@ def make_app(seed: int):
             return f"data: {json.dumps(data)}\n\n".encode()
 
         await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/event-stream")]})
+        if fault == "garbage":  # a proxy's error page under the stream's headers: no event at all
+            await send({"type": "http.response.body", "body": b"<html><body>502 Bad Gateway</body></html>"})
+            return
         await send({"type": "http.response.body", "body": chunk({"role": "assistant", "content": ""}), "more_body": True})
         gap = rng.uniform(0.04, 0.15) if fault == "slow" else 0.002
         cut = rng.randrange(1, max(2, len(words) - 1)) if fault in ("truncated", "malformed", "hang") else len(words)

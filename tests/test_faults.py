@@ -182,6 +182,9 @@ class Checker:
         check(status in {"passed", "repaired", "fallback"}, "unexpected guard status", data)
         if status == "fallback":
             check(result.rewrite == draft and result.guard.rejected_rewrite is not None, "fallback is not the draft", data)
+            # An upstream that said nothing (a 200 that is not an event stream) is an upstream
+            # failure, retried and then a problem; never a "fallback" for an empty rewrite.
+            check(bool(result.guard.rejected_rewrite), "fallback for an empty rewrite", data)
             check(bool(result.guard.violations), "fallback without violations", data)
         else:
             check(f"#{draft.split('#')[1].split()[0]}" in result.rewrite, "accepted rewrite lost the order id", data)
@@ -399,7 +402,8 @@ async def test_faults_under_concurrent_load(service: Proc, upstream: Proc):
     assert alive.status_code == 200 and service.popen.poll() is None, summary
     assert "unhandled error" not in log and "Exception in ASGI application" not in log, log[-3000:]
     # The faults really happened, and the service both succeeded and failed cleanly because of them.
-    assert set(faults) == {"ok", "slow", "429", "500", "503", "hang", "malformed", "truncated", "lossy"}, summary
+    assert set(faults) == {"ok", "slow", "429", "500", "503", "hang", "malformed", "garbage", "truncated",
+                           "lossy"}, summary
     assert successes >= 0.4 * sum(counted.values()) and failures > 0, summary
     assert any("result repaired" in o or "result fallback" in o for o in totals), summary
     assert growth_kb < MAX_GROWTH_KB_PER_REQUEST, f"RSS keeps growing across rounds:\n{summary}"
