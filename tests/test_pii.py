@@ -130,6 +130,7 @@ LEAKED_FORMATS = [
     ("card", "4111\u00a01111\u00a01111\u00a01111"),
     ("iban", "DE89-3704-0044-0532-0130-00"), ("iban", "DE89\u00a03704\u00a00044\u00a00532\u00a00130\u00a000"),
     ("iban", "GB82-WEST-1234-5698-7654-32"),
+    ("national_id", "536-22-1234"), ("national_id", "AB 12 34 56 C"), ("national_id", "CE123456D"),
     ("email", '"john doe"@example.com'), ("email", "user@[192.168.1.10]"), ("email", "admin@localhost"),
     ("email", "o'brien@example.com"), ("email", "bob%relay@example.com"), ("email", "first.o'neil+tag@mail.example.co.uk"),
 ]
@@ -141,6 +142,12 @@ def test_formats_that_leaked_are_found_whole(kind, value, before):
     if before in ("card #", "no.") and kind != "card":
         return  # prefixes written before card numbers
     assert found(f"{before}{value} - thanks") == [(kind, value)]
+
+
+@pytest.mark.parametrize("text", ["SSN 000-12-3456", "ref 666-12-3456", "order 987-65-4320", "NI BG 12 34 56 A",
+                                  "code AB 12 34 56 E", "part 123-45-67890"])
+def test_numbers_shaped_like_national_ids_but_invalid_are_not_found(text):
+    assert [kind for kind, _ in found(text) if kind == "national_id"] == []
 
 
 @pytest.mark.parametrize(

@@ -60,7 +60,7 @@ class RewriteRequest(BaseModel):
     )
     mask_pii: bool | None = Field(
         None,
-        description="mask emails, phone numbers, card numbers and IBANs in the draft and the "
+        description="mask emails, phone numbers, card numbers, IBANs and national ID numbers in the draft and the "
         "customer message before the model sees them (restored after); null: the service's setting",
     )
 
@@ -168,7 +168,7 @@ class RewriteResult(BaseModel):
     pii_masked: dict[str, int] | None = Field(
         None,
         description="with PII masking on: how many distinct values of each kind (email, phone, "
-        "card, iban) the model saw as tokens; null when masking was off",
+        "card, iban, national_id) the model saw as tokens; null when masking was off",
     )
 
 

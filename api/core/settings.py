@@ -98,8 +98,8 @@ class Settings(BaseSettings):
 
     # --- privacy and logs ------------------------------------------------------------------
     mask_pii: bool = Field(
-        False, description="mask emails, phones, card numbers and IBANs before the model sees them "
-        "(a request's `mask_pii` overrides it)"
+        False, description="mask emails, phones, card numbers, IBANs and national ID numbers before the "
+        "model sees them (a request's `mask_pii` overrides it)"
     )
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = Field("json", description="one JSON object per line, or plain text")

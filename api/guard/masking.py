@@ -43,7 +43,7 @@ class Masked:
 
     @property
     def pii(self) -> dict[str, int] | None:
-        """Distinct values masked, by kind (email, phone, card, iban); None when PII was not masked
+        """Distinct values masked, by kind (email, phone, card, iban, national_id); None when PII was not masked
         or none was found."""
         if not self.pii_tokens:
             return None

@@ -1,4 +1,5 @@
-"""Personal data in free text: emails, phone numbers, payment card numbers and IBANs.
+"""Personal data in free text: emails, phone numbers, payment card numbers, IBANs and national
+identity numbers (a US Social Security number, a UK National Insurance number).
 
 `find(text)` returns the spans `guard.mask(..., pii=True)` swaps for tokens before a model sees
 the text. It is tuned to mask what is clearly personal and leave the facts of a support reply
@@ -15,8 +16,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from stdnum import iban as stdnum_iban
+from stdnum.us import ssn as stdnum_ssn
 
-Kind = Literal["email", "iban", "card", "phone"]
+Kind = Literal["email", "iban", "card", "phone", "national_id"]
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,10 @@ _PHONE = re.compile(
     )
 )
 # by the first character; else exactly 10 ("1": a North American number with or without its 1)
+# US SSN as written (123-45-6789), checked by python-stdnum (no 000/666/9xx area, no 00 group...);
+# UK National Insurance number (AB 12 34 56 C), by its published prefix rules.
+_SSN = re.compile(r"(?<![\w-])\d{3}-\d{2}-\d{4}(?![\w-])")
+_NINO = re.compile(r"(?<![\w-])(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TY][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![\w-])")
 _DIGIT_COUNT = {"+": (8, 15), "0": (9, 15), "(": (9, 12), "1": (10, 11)}
 
 
@@ -125,6 +131,8 @@ def _phone(match: re.Match[str]) -> list[tuple[int, int]]:
 
 _FINDERS = (
     ("email", _EMAIL, lambda match: [match.span()]),
+    ("national_id", _SSN, lambda match: [match.span()] if stdnum_ssn.is_valid(match.group(0)) else []),
+    ("national_id", _NINO, lambda match: [match.span()]),
     ("iban", _IBAN, _iban),
     ("card", _CARD, _card),
     ("phone", _PHONE, _phone),
