@@ -517,3 +517,50 @@ async def test_no_pii_in_logs(client, upstream, caplog):
     assert response.json()["rewrite"] == EXPECTED
     # The access line carries its fields as `extra` attributes, which `caplog.text` leaves out.
     assert_no_secrets("\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records))
+
+
+# --- names (issue 15) ----------------------------------------------------------------------------
+
+
+def test_the_customers_name_and_a_signed_name_are_masked():
+    masked = mask("Hi Ana Lopez, your order shipped. Ana Lopez's refund follows.", pii=True,
+                  customer_message="Where is it?\n\nThanks,\nJohn Smith", names=["Ana Lopez"])
+    assert "Ana" not in masked.text and "John" not in masked.customer_message
+    assert masked.pii == {"name": 2}
+    name_token = masked.token_of("Ana Lopez")
+    assert masked.text.count(name_token) == 2
+    assert masked.unmask(masked.text)[0] == "Hi Ana Lopez, your order shipped. Ana Lopez's refund follows."
+    # a name that is nowhere in the texts still gets its token (the template shows it to the model)
+    assert mask("Your order shipped.", pii=True, names=["Mia"]).token_of("Mia")
+    # without masking, nothing changes
+    assert mask("Hi Ana Lopez.", names=["Ana Lopez"]).text == "Hi Ana Lopez."
+
+
+@pytest.mark.parametrize(("message", "name"), [
+    ("My order is late.\nThanks,\nJohn Smith", "John Smith"),
+    ("My order is late. Regards, Maria", "Maria"),
+    ("My order is late.\n\nBest regards\nJean-Luc Picard", "Jean-Luc Picard"),
+    ("My order is late.\n-- \nPriya", "Priya"),
+])
+def test_signed_names_are_found(message, name):
+    assert pii.signature_names(message) == [name]
+
+
+@pytest.mark.parametrize("message", [
+    "My order is late. Thanks!", "Thanks, the parcel arrived", "Regards", "Where is order #4821?\nThanks",
+])
+def test_sign_offs_without_a_name_find_none(message):
+    assert pii.signature_names(message) == []
+
+
+async def test_customer_name_is_masked_for_the_model_and_restored(client, upstream):
+    route = upstream.post(CHAT_URL).mock(side_effect=lambda request: chat_reply(echo(request)))
+    response = await client.post("/v1/rewrites", json={
+        "draft": "Hi Ana Lopez, your order #4821 shipped.", "customer_message": "Where is it?\nThanks,\nAna Lopez",
+        "variables": {"customer_name": "Ana Lopez"}, "mask_pii": True,
+    })
+    assert response.status_code == 200, response.text
+    assert "Ana" not in sent_bodies(route)[0]
+    body = response.json()
+    assert "Ana Lopez" in body["rewrite"] and body["guard"]["status"] == "passed"
+    assert body["pii_masked"] == {"name": 1}

@@ -76,7 +76,13 @@ class Preparer:
         template = self.templates.get(request.template or self.settings.default_template, request.template_version)
         variables = template.resolve_variables(request.variables)
         pii = self.settings.mask_pii if request.mask_pii is None else request.mask_pii
-        masked = guard.mask(request.draft.strip(), pii=pii, customer_message=(request.customer_message or "").strip())
+        # The customer's name is personal data too: the model sees its token, in the texts and the variable.
+        name = variables.get("customer_name") if pii else None
+        names = (name.strip(),) if isinstance(name, str) and name.strip() else ()
+        masked = guard.mask(request.draft.strip(), pii=pii, customer_message=(request.customer_message or "").strip(),
+                            names=names)
+        if names:
+            variables = {**variables, "customer_name": masked.token_of(names[0])}
         context = {**variables, "draft": masked.text, "customer_message": masked.customer_message}
         defaults = template.spec.parameters
         params = {

@@ -168,7 +168,7 @@ class RewriteResult(BaseModel):
     pii_masked: dict[str, int] | None = Field(
         None,
         description="with PII masking on: how many distinct values of each kind (email, phone, "
-        "card, iban, national_id) the model saw as tokens; null when masking was off",
+        "card, iban, national_id, name) the model saw as tokens; null when masking was off",
     )
 
 

@@ -43,7 +43,7 @@ class Masked:
 
     @property
     def pii(self) -> dict[str, int] | None:
-        """Distinct values masked, by kind (email, phone, card, iban, national_id); None when PII was not masked
+        """Distinct values masked, by kind (email, phone, card, iban, national_id, name); None when PII was not masked
         or none was found."""
         if not self.pii_tokens:
             return None
@@ -76,6 +76,10 @@ class Masked:
                 missing.append(Violation("lost", kind, value, f"{kind} {value!r} is missing"))
         return violations + missing
 
+    def token_of(self, value: str) -> str | None:
+        """The token `value` was masked as, or None."""
+        return next((token for token, original in self.originals.items() if original == value), None)
+
     def unmask(self, output: str) -> tuple[str, list[str]]:
         """Restore placeholders; return the text and any tokens the model made up."""
         if not self.originals:
@@ -92,11 +96,14 @@ class Masked:
         return re.sub(rf"\{{\{{{re.escape(self.prefix)}\d+\}}\}}", restore, output), invented
 
 
-def mask(text: str, *, pii: bool = False, customer_message: str | None = None) -> Masked:
+def mask(text: str, *, pii: bool = False, customer_message: str | None = None, names: tuple[str, ...] = ()) -> Masked:
     """Replace each placeholder with `{{PHn}}` (the prefix grows until the text cannot contain it,
     so unmasking is exact for any input). With `pii`, personal data (`api.guard.pii.find`) in `text`
     and in `customer_message` becomes `{{PHn}}` tokens too, one token per value across both, and
-    `Masked.pii` counts them by kind; without, `customer_message` is kept as given."""
+    `Masked.pii` counts them by kind; without, `customer_message` is kept as given. With `pii`,
+    `names` (the customer's, as the caller gives it) and the name the customer message is signed
+    with get a token each, even a name neither text holds (a template shows it to the model:
+    `Masked.token_of`)."""
     texts = (text, customer_message or "") if pii else (text,)
     prefix = "PH"
     while any(prefix in t for t in texts):
@@ -113,9 +120,15 @@ def mask(text: str, *, pii: bool = False, customer_message: str | None = None) -
                 kinds[by_value[value]] = kind
         return by_value[value]
 
+    names = tuple(dict.fromkeys(
+        name.strip() for name in (*names, *piilib.signature_names(customer_message or "")) if name.strip()
+    )) if pii else ()
+    for name in names:
+        token(name, "name")
+
     def swap(source: str, placeholders: bool) -> tuple[str, list[piilib.Found]]:
         spans = [(m.start(), m.end(), None) for m in _PLACEHOLDER.finditer(source)] if placeholders else []
-        found = piilib.find(source, skip=[(a, b) for a, b, _ in spans]) if pii else []
+        found = piilib.find(source, skip=[(a, b) for a, b, _ in spans], names=names) if pii else []
         out, last = [], 0
         for start, end, kind in sorted([*spans, *((f.start, f.end, f.kind) for f in found)]):
             out += [source[last:start], token(source[start:end], kind)]

@@ -1,5 +1,7 @@
 """Personal data in free text: emails, phone numbers, payment card numbers, IBANs and national
-identity numbers (a US Social Security number, a UK National Insurance number).
+identity numbers (a US Social Security number, a UK National Insurance number); and the names
+the caller gives (`names`: the `customer_name` variable) or the customer signs with
+(`signature_names`).
 
 `find(text)` returns the spans `guard.mask(..., pii=True)` swaps for tokens before a model sees
 the text. It is tuned to mask what is clearly personal and leave the facts of a support reply
@@ -18,7 +20,7 @@ from typing import Literal
 from stdnum import iban as stdnum_iban
 from stdnum.us import ssn as stdnum_ssn
 
-Kind = Literal["email", "iban", "card", "phone", "national_id"]
+Kind = Literal["email", "iban", "card", "phone", "national_id", "name"]
 
 
 @dataclass(frozen=True)
@@ -139,12 +141,32 @@ _FINDERS = (
 )
 
 
-def find(text: str, skip: list[tuple[int, int]] | None = None) -> list[Found]:
+# A sign-off, then a capitalised name of one to three words that ends the message.
+_SIGNED = re.compile(
+    r"(?:^|[\n.!?]\s*)(?i:many thanks|thank you|thanks|best regards|kind regards|warm regards|regards|best|"
+    r"cheers|sincerely|--)[ \t]*[,!.]?[ \t]*\n?\s*(?P<name>[A-Z][\w'’-]+(?: [A-Z][\w'’-]+){0,2})\s*$"
+)
+
+
+def signature_names(text: str) -> list[str]:
+    """The name a message is signed with ("Thanks,\nJohn Smith"), if it ends with one."""
+    match = _SIGNED.search(text.rstrip())
+    return [match.group("name")] if match else []
+
+
+def find(text: str, skip: list[tuple[int, int]] | None = None, names: tuple[str, ...] = ()) -> list[Found]:
     """Personal data in `text`, in order of appearance, never overlapping each other or a span in
-    `skip` (e.g. helpdesk placeholders, which stay placeholders)."""
+    `skip` (e.g. helpdesk placeholders, which stay placeholders). `names` are found wherever they
+    stand as whole words."""
     taken = list(skip or [])
     found: list[Found] = []
+    for name in names:
+        for match in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", text):
+            if not any(match.start() < b and a < match.end() for a, b in taken):
+                taken.append(match.span())
+                found.append(Found("name", match.start(), match.end(), name))
     if not any(ch.isdigit() for ch in text) and "@" not in text:
+        found.sort(key=lambda f: f.start)
         return found
     for kind, regex, accept in _FINDERS:
         for match in regex.finditer(text):

@@ -404,8 +404,8 @@
   const FACT_WORDS = {
     money: "the amount", percent: "the percentage", date: "the date", weekday: "the day", time: "the time",
     duration: "the time frame", url: "the link", email: "the email address", phone: "the phone number",
-    card: "the card number", iban: "the IBAN", national_id: "the ID number", code: "the code",
-    placeholder: "the placeholder",
+    card: "the card number", iban: "the IBAN", national_id: "the ID number", name: "the name",
+    code: "the code", placeholder: "the placeholder",
     number: "the number", id: "the number",
   };
   const ID_CONTEXT = /\b(order|ticket|invoice|tracking|case|account|reference|booking|confirmation|transaction|claim|return|serial|subscription)\s*(?:number|no\.?|id|#|:)?\s*$/i;
