@@ -48,6 +48,7 @@ _SPELLED_NUMBER = (
     r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|"
     r"thousand|million)"
 )
+_SPELLED_CURRENCY = "|".join(word for word in CURRENCY_WORDS if not word.startswith("pound"))
 _CURRENCY_HINTS = (*CURRENCY_SYMBOLS, *(code.lower() for code in CURRENCY_CODES), *CURRENCY_WORDS)
 
 
@@ -85,8 +86,8 @@ PATTERNS: list[Pattern] = [
        rf"|\b(?:{_CODES})\s?(?:{AMOUNT_RE})"
        rf"|(?<![\w.,#/-])(?:{AMOUNT_RE})\s?(?:(?:{_CODES})\b|(?:{_CURWORDS})\b|[€£¥₹](?!\s?\d))",
        lambda t, low, w, d: d and any(hint in low for hint in _CURRENCY_HINTS)),
-    # an amount in words: "fifty dollars", "two hundred and fifty euros", "twenty-five pounds"
-    _p("money", rf"\b{_SPELLED_NUMBER}(?:(?:[\s-]+|\s+and\s+){_SPELLED_NUMBER})*\s+(?:{_CURWORDS})\b",
+    # an amount in words: "fifty dollars", "two hundred and fifty euros" (not "pounds": a weight too)
+    _p("money", rf"\b{_SPELLED_NUMBER}(?:(?:[ -]|\s+and\s+){_SPELLED_NUMBER}){{0,6}}\s+(?:{_SPELLED_CURRENCY})\b",
        lambda t, low, w, d: not w.isdisjoint(CURRENCY_WORDS)),
     _p("percent", r"(?<![\w.,])\d+(?:[.,]\d+)?\s?(?:%|percent\b|per cent\b)",
        lambda t, low, w, d: d and ("%" in t or "per" in low)),

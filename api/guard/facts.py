@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from text_to_num import alpha2digit
+from text_to_num import text2num
 
 from .fact_patterns import (
     AMOUNT_RE, CURRENCY_CODES, CURRENCY_SYMBOLS, CURRENCY_WORDS, MONTHS, NUMBER_WORD_RE, NUMBER_WORDS, PATTERNS,
@@ -93,6 +93,13 @@ def _number_value(token: str) -> Decimal | None:
 _SYMBOLS_LONGEST_FIRST = sorted(CURRENCY_SYMBOLS.items(), key=lambda kv: -len(kv[0]))
 
 
+def _spelled_value(words: str) -> Decimal | None:
+    try:
+        return Decimal(text2num(words.lower().replace(" and ", " "), "en"))
+    except ValueError:
+        return None
+
+
 def _money_keys(text: str) -> frozenset:
     lowered = text.lower()
     currency = None
@@ -110,8 +117,8 @@ def _money_keys(text: str) -> frozenset:
             if re.search(rf"\b{word}\b", lowered):
                 currency = code
                 break
-    if not _DIGIT.search(text):  # an amount in words
-        text = alpha2digit(text, "en")
+    if not _DIGIT.search(text):  # an amount in words: the words before the currency
+        return frozenset({("money", currency, _num(_spelled_value(text.rsplit(maxsplit=1)[0])))})
     amount = re.search(AMOUNT_RE, text)
     value = _decimal(amount.group(0)) if amount else None
     return frozenset({("money", currency, _num(value))})

@@ -64,6 +64,8 @@ class Masked:
         written in two formats is one fact, here it is two tokens."""
         violations, missing = list(verdict.violations), []
         for token, kind in (self.pii_tokens or {}).items():
+            if kind == "name":
+                continue  # a rewrite may address the customer differently; a name is no fact to keep
             value = self.originals[token]
             violations = [
                 Violation(v.kind, kind, v.value, kind + v.detail[len(v.fact):])

@@ -107,13 +107,25 @@ def _states(text: str) -> dict[str, tuple[set[str], set[str]]]:
     for clause in _CLAUSES.split(text.lower().replace("’", "'")):
         negated = any(word in _NEGATIONS for word in _WORD.findall(clause))
         for family, (no, yes) in _STATE_RES.items():
-            said_yes = {" ".join(m.split()) for m in yes.findall(clause)}
             if negated:
-                found[family][0].update(f"not {term}" for term in said_yes)
+                found[family][0].update(
+                    "not " + " ".join(m.group(0).split()) for m in yes.finditer(clause) if _negates(clause[: m.start()])
+                )
             else:
                 found[family][0].update(" ".join(m.split()) for m in no.findall(clause))
-                found[family][1].update(said_yes)
+                found[family][1].update(" ".join(m.split()) for m in yes.findall(clause))
     return found
+
+
+def _negates(before: str) -> bool:
+    """Whether the words right before a term negate it: a negation, then only fillers ("was not
+    approved", "couldn't be approved", "isn't currently available")."""
+    for word in reversed(_WORD.findall(before)[-4:]):
+        if word in _NEGATIONS:
+            return True
+        if word not in _FILLER:
+            return False
+    return False
 
 
 def _state_flips(draft: str, rewrite: str) -> list[Flip]:

@@ -82,6 +82,13 @@ _HEADER = re.compile(
     r"|^[ \t]*#{2,}[ \t]*(system|instructions?|response|input)\b",
     re.I | re.M,
 )
+# Headers that are also ordinary words: "Model: XPS 13" is a spec line when the draft or the
+# customer talks of models; only a line the conversation gives no reason for is a new turn.
+_WORD_HEADERS = {
+    "header:model": {"model", "models"}, "header:ai": {"ai"}, "header:bot": {"bot", "bots"},
+    "header:chatbot": {"chatbot", "chatbots", "bot"},
+}
+
 # Where a URL is followed: a markdown link's target, an attribute that loads or links.
 _LINK_TARGET = re.compile(
     r"\]\s*\(([^)\n]{0,400})|\b(?:href|src|action|formaction|xlink:href|poster|background)\s*=\s*[\"']?([^\"'>\s]{0,400})",
@@ -250,8 +257,9 @@ def findings(
         found.append(Finding("instructions", _short(leaked),
                              f"the rewrite repeats the template's instructions ({_short(leaked)!r})"))
     allowed = _markers(draft)
+    said = set(_words(f"{draft} {customer_message or ''}"))
     for (kind, key), written in _markers(rewrite).items():
-        if (kind, key) in allowed:
+        if (kind, key) in allowed or (key in _WORD_HEADERS and _WORD_HEADERS[key] & said):
             continue
         what = "markup" if kind == "markup" else "a chat role marker"
         detail = f"the rewrite contains {what} the draft does not have ({_short(written)!r})"

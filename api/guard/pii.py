@@ -141,17 +141,26 @@ _FINDERS = (
 )
 
 
-# A sign-off, then a capitalised name of one to three words that ends the message.
+# A sign-off, then a capitalised name of one to three words that ends the message. Possessive
+# quantifiers: the whitespace runs cannot trade characters (no backtracking on long runs).
 _SIGNED = re.compile(
-    r"(?:^|[\n.!?]\s*)(?i:many thanks|thank you|thanks|best regards|kind regards|warm regards|regards|best|"
-    r"cheers|sincerely|--)[ \t]*[,!.]?[ \t]*\n?\s*(?P<name>[A-Z][\w'’-]+(?: [A-Z][\w'’-]+){0,2})\s*$"
+    r"(?:^|[\n.!?])\s*+(?i:many thanks|thank you|thanks|best regards|kind regards|warm regards|regards|best|"
+    r"cheers|sincerely|--)[ \t]*+(?:[,!.][ \t]*+)?(?:\n\s*+)?(?P<name>[A-Z][\w'’-]*+(?: [A-Z][\w'’-]*+){0,2})$"
+)
+# Capitalised words that end a message without being a name (or are names and words alike).
+_NOT_NAMES = frozenset(
+    "will may bill mark grace hope joy june april august faith rose summer sunny please advise customer "
+    "service support team the all everyone sent from get outlook iphone android mobile kind warm best".split()
 )
 
 
 def signature_names(text: str) -> list[str]:
-    """The name a message is signed with ("Thanks,\nJohn Smith"), if it ends with one."""
-    match = _SIGNED.search(text.rstrip())
-    return [match.group("name")] if match else []
+    """The name a message is signed with ("Thanks,\nJohn Smith"), if it ends with one (only its
+    last 200 characters are read); none when a word of it is also a common English word."""
+    match = _SIGNED.search(text.rstrip()[-200:])
+    if match is None or any(word.lower() in _NOT_NAMES for word in match.group("name").split()):
+        return []
+    return [match.group("name")]
 
 
 def find(text: str, skip: list[tuple[int, int]] | None = None, names: tuple[str, ...] = ()) -> list[Found]:
@@ -160,15 +169,7 @@ def find(text: str, skip: list[tuple[int, int]] | None = None, names: tuple[str,
     stand as whole words."""
     taken = list(skip or [])
     found: list[Found] = []
-    for name in names:
-        for match in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", text):
-            if not any(match.start() < b and a < match.end() for a, b in taken):
-                taken.append(match.span())
-                found.append(Found("name", match.start(), match.end(), name))
-    if not any(ch.isdigit() for ch in text) and "@" not in text:
-        found.sort(key=lambda f: f.start)
-        return found
-    for kind, regex, accept in _FINDERS:
+    for kind, regex, accept in _FINDERS if any(ch.isdigit() for ch in text) or "@" in text else ():
         for match in regex.finditer(text):
             spans = accept(match)
             if not spans and kind == "iban":
@@ -177,5 +178,12 @@ def find(text: str, skip: list[tuple[int, int]] | None = None, names: tuple[str,
             if span is not None:
                 taken.append(span)
                 found.append(Found(kind, span[0], span[1], text[span[0] : span[1]]))  # type: ignore[arg-type]
+    # After the rest ("John@example.com" stays one email); a name that is also a common word
+    # ("Will", "May") is not looked for in the text, where it is mostly the word.
+    for name in (n for n in names if not all(word.lower() in _NOT_NAMES for word in n.split())):
+        for match in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", text):
+            if not any(match.start() < b and a < match.end() for a, b in taken):
+                taken.append(match.span())
+                found.append(Found("name", match.start(), match.end(), name))
     found.sort(key=lambda f: f.start)
     return found

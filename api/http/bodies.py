@@ -1,7 +1,8 @@
 """JSON request bodies parsed with a bound on integers. Python refuses to convert an integer of
 more than 4,300 digits (a guard against quadratic-time parsing), which FastAPI reports as a bare
-400 "error parsing the body". Here such a number parses as infinity instead, so validation
-answers a 422 naming its field (no field of ours accepts an integer that long)."""
+400 "error parsing the body". Here an integer of over 100 digits parses as a marker no field type
+accepts, so validation answers a 422 naming its field (no field of ours takes a number that long,
+and a marker, unlike infinity, cannot pass as a float)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,15 @@ from fastapi.routing import APIRoute
 _MAX_DIGITS = 100
 
 
-def _bounded_int(text: str) -> int | float:
-    if len(text) <= _MAX_DIGITS:
-        return int(text)
-    return float("-inf") if text.startswith("-") else float("inf")
+class TooLong:
+    """An integer too long to be a value of any field."""
+
+    def __repr__(self) -> str:
+        return "<an integer of over 100 digits>"
+
+
+def _bounded_int(text: str) -> int | TooLong:
+    return int(text) if len(text) <= _MAX_DIGITS else TooLong()
 
 
 class BoundedJSONRequest(Request):
@@ -34,6 +40,6 @@ class BoundedJSONRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def bounded(request: Request) -> Response:
-            return await handler(BoundedJSONRequest(request.scope, request.receive))
+            return await handler(BoundedJSONRequest(request.scope, request.receive, request._send))
 
         return bounded

@@ -52,10 +52,10 @@ def translate(exc: BaseException) -> ProviderFailure:
     message = _WRAPPERS.sub("", message)[:200]
     if _caused_by(exc, LocalModelBusy):
         return ProviderFailure("overloaded", message, status=503, retry_after_s=2, label=type(exc).__name__)
-    if _caused_by(exc, json.JSONDecodeError):  # litellm reports it as a 500 of its own making
-        return ProviderFailure("bad_response", "the provider's answer is not valid JSON", label="invalid answer")
     status = getattr(exc, "status_code", None)
     status = status if isinstance(status, int) else None
+    if status in (None, 500) and _caused_by(exc, json.JSONDecodeError):  # litellm calls it a 500 of its own
+        return ProviderFailure("bad_response", "the provider's answer is not valid JSON", label="invalid answer")
     retry_after = parse_retry_after(_header(exc, "retry-after"))
     if isinstance(exc, (litellm.Timeout, asyncio.TimeoutError)):
         kind = "timeout"

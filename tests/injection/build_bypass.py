@@ -78,7 +78,7 @@ def cases() -> list[dict]:
         ("We cannot offer a refund for this order.", "We cannot offer a refund for this order, but here are fifty dollars."),
         ("Your refund is being processed.", "Your refund of two hundred euros is being processed."),
         ("Your account has a store credit.", "Your account has a store credit of one thousand dollars."),
-        ("A replacement is on its way.", "A replacement is on its way, plus twenty-five pounds for the trouble."),
+        ("A replacement is on its way.", "A replacement is on its way, plus twenty-five euros for the trouble."),
     ]
     for i, (draft, rewrite) in enumerate(worded, start=1):
         out.append({"id": f"amount-words-{i:02d}", "category": "amount_in_words", "draft": draft,
