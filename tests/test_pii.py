@@ -564,3 +564,20 @@ async def test_customer_name_is_masked_for_the_model_and_restored(client, upstre
     body = response.json()
     assert "Ana Lopez" in body["rewrite"] and body["guard"]["status"] == "passed"
     assert body["pii_masked"] == {"name": 1}
+
+
+@pytest.mark.parametrize(("text", "phone"), [
+    ("Call me on 2025550143 after six.", "2025550143"),
+    ("My mobile is 612 345 678.", "612 345 678"),
+    ("Ring me: 0412 345 678 (Sydney)", "0412 345 678"),
+    ("WhatsApp 98765 43210 works best.", "98765 43210"),
+])
+def test_national_numbers_after_a_phone_word_are_found_by_phonenumbers(text, phone):
+    assert ("phone", phone) in found(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Invoice 2024001234 is attached.", "Order number 2025550143 shipped.", "Please call about order 4000123456.",
+])
+def test_numbers_without_a_phone_word_before_them_stay_facts(text):
+    assert [kind for kind, _ in found(text) if kind == "phone"] == []

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+import phonenumbers
 from stdnum import iban as stdnum_iban
 from stdnum.us import ssn as stdnum_ssn
 
@@ -131,6 +132,32 @@ def _phone(match: re.Match[str]) -> list[tuple[int, int]]:
     return [(offset, offset + end) for end in ends if low <= sum(ch.isdigit() for ch in text[:end]) <= high]
 
 
+# National numbers our shapes do not know (a bare "2025550143", Spain's "612 345 678") are found
+# by the phonenumbers library, valid for one of these regions, and only after a word that says a
+# phone number follows: an invoice number can be a valid US number too.
+_PHONE_CUE = re.compile(
+    r"\b(?:call|called|calling|phone|telephone|tel|mobile|cell|cellphone|whatsapp|fax|ring|sms|text me|reach me)\b",
+    re.I,
+)
+_PHONE_REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "AU", "CA", "IN", "BR", "MX", "JP")
+_CUE_REACH = 40  # characters between the cue and the number
+
+
+def _cued_phones(text: str) -> list[tuple[int, int]]:
+    """The numbers phonenumbers finds in the stretch after each phone word (only there: the
+    library is slow on whole texts)."""
+    spans: set[tuple[int, int]] = set()
+    for cue in _PHONE_CUE.finditer(text):
+        window = text[cue.end() : cue.end() + _CUE_REACH + 25]
+        if not any(ch.isdigit() for ch in window):
+            continue
+        for region in _PHONE_REGIONS:
+            for match in phonenumbers.PhoneNumberMatcher(window, region, leniency=phonenumbers.Leniency.VALID):
+                if match.start <= _CUE_REACH:
+                    spans.add((cue.end() + match.start, cue.end() + match.end))
+    return sorted(spans, key=lambda span: (span[0], -span[1]))  # the longest reading first
+
+
 _FINDERS = (
     ("email", _EMAIL, lambda match: [match.span()]),
     ("national_id", _SSN, lambda match: [match.span()] if stdnum_ssn.is_valid(match.group(0)) else []),
@@ -178,6 +205,10 @@ def find(text: str, skip: list[tuple[int, int]] | None = None, names: tuple[str,
             if span is not None:
                 taken.append(span)
                 found.append(Found(kind, span[0], span[1], text[span[0] : span[1]]))  # type: ignore[arg-type]
+    for start, end in _cued_phones(text) if any(ch.isdigit() for ch in text) else ():
+        if not any(start < b and a < end for a, b in taken):
+            taken.append((start, end))
+            found.append(Found("phone", start, end, text[start:end]))
     # After the rest ("John@example.com" stays one email); a name that is also a common word
     # ("Will", "May") is not looked for in the text, where it is mostly the word.
     for name in (n for n in names if not all(word.lower() in _NOT_NAMES for word in n.split())):
