@@ -136,6 +136,33 @@ LEAKED_FORMATS = [
 ]
 
 
+# Ten more formats per kind, found while growing the corpus (issue 15); one, an IPv6 literal
+# (`name@[IPv6:2001:db8::1]`), leaked before it was added.
+MORE_FORMATS = [
+    *(("email", v) for v in [
+        "user.name+filter@sub.domain.io", "UPPER.CASE@EXAMPLE.COM", "x_y-z@mail-server.example.org", "müller@beispiel.de",
+        "support@xn--bcher-kva.example", "a@b.co", "first-last@company.travel", "name@[IPv6:2001:db8::1]",
+        "tom.o'reilly@example.ie", "j.doe123@gmail.com"]),
+    *(("phone", v) for v in [
+        "+1 800 555 0199", "+49 (0)30 1234567", "0049 30 1234567", "+44-20-7946-0958", "+33 (0)1 23 45 67 89",
+        "+61 4 1234 5678", "+81-3-1234-5678", "(02) 9876 5432", "+353 1 234 5678", "+55 11 91234-5678"]),
+    *(("card", v) for v in [
+        "5555-5555-5555-4444", "5555 5555 5555 4444", "378282246310005", "3782-822463-10005", "6011 1111 1111 1117",
+        "3530 1113 3330 0000", "30569309025904", "4000 0566 5566 5556", "2223 0031 2200 3222", "6200 0000 0000 0005"]),
+    *(("iban", v) for v in [
+        "FR14 2004 1010 0505 0001 3M02 606", "NL91ABNA0417164300", "gb82 west 1234 5698 7654 32",
+        "ES91 2100 0418 4502 0005 1332", "IT60 X054 2811 1010 0000 0123 456", "CH93 0076 2011 6238 5295 7",
+        "BE68 5390 0754 7034", "AT61 1904 3002 3457 3201", "PL61 1090 1014 0000 0712 1981 2874",
+        "SE45 5000 0000 0583 9825 7466"]),
+]
+
+
+@pytest.mark.parametrize(("kind", "value"), MORE_FORMATS, ids=[value for _, value in MORE_FORMATS])
+@pytest.mark.parametrize("before", ["Contact: ", "("])
+def test_ten_more_formats_per_kind_are_found_whole(kind, value, before):
+    assert found(f"{before}{value} - thanks") == [(kind, value)]
+
+
 @pytest.mark.parametrize(("kind", "value"), LEAKED_FORMATS, ids=[value for _, value in LEAKED_FORMATS])
 @pytest.mark.parametrize("before", ["Contact: ", "card #", "no.", "("])
 def test_formats_that_leaked_are_found_whole(kind, value, before):

@@ -37,7 +37,7 @@ class Found:
 # literal (user@[192.168.1.10]). Wider than the guard's email fact, so no part of one is left.
 _EMAIL = re.compile(
     r"(?:\"[^\"\n@]{1,64}\"|(?<![\w.'%+-])[\w.'%+-]*\w)"
-    r"@(?:\[[0-9A-Fa-f.:]{2,45}\]|[\w-]+(?:\.[\w-]+)*\b)"
+    r"@(?:\[(?:IPv6:)?[0-9A-Fa-f.:]{2,45}\]|[\w-]+(?:\.[\w-]+)*\b)"
 )
 
 # Two letters, two check digits, then the account: compact, or in groups of four.
