@@ -44,10 +44,15 @@ async def test_draft_over_max_length(client_for, upstream):
     assert "draft" in response.json()["detail"] and "50" in response.json()["detail"]
 
 
-async def test_malformed_json_is_422(client):
-    response = await client.post("/v1/rewrites", content=b"{not json", headers={"content-type": "application/json"})
-    assert response.status_code == 422
+@pytest.mark.parametrize(("body", "where"), [(b"{not json", "at character 1"), (b'{"draft":', "at character 9")])
+async def test_malformed_json_is_a_400_in_words(client, body, where):
+    """Issue 16: a body that cannot be parsed is a 400 (as the schema says), not a 422 naming
+    field "9"."""
+    response = await client.post("/v1/rewrites", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 400
     assert response.headers["content-type"] == PROBLEM
+    detail = response.json()["detail"]
+    assert detail.startswith("the body is not valid JSON: ") and detail.endswith(where), detail
 
 
 async def test_missing_required_variable(tmp_path, client_for, upstream):

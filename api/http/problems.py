@@ -45,6 +45,14 @@ def validation_problem(errors: list[dict[str, Any]], request_id: str | None = No
     return problem(422, "Invalid request", describe_fields(errors), request_id, errors=field_errors(errors), **extra)
 
 
+def not_json(error: dict[str, Any], request_id: str | None) -> dict[str, Any]:
+    """The 400 for a body that is not JSON, from FastAPI's `json_invalid` error."""
+    reason = str((error.get("ctx") or {}).get("error") or "it cannot be parsed")
+    where = error.get("loc", ())[-1] if error.get("loc") else None
+    at = f" at character {where}" if isinstance(where, int) else ""
+    return problem(400, "Malformed body", f"the body is not valid JSON: {reason[0].lower() + reason[1:]}{at}", request_id)
+
+
 def unexpected(request_id: str | None, **extra: Any) -> dict[str, Any]:
     """The 500 for a failure we did not foresee: no detail but the id to quote (the log has it)."""
     return problem(500, "Internal error", f"unexpected error; quote request id {request_id}", request_id, **extra)
@@ -85,7 +93,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return respond(validation_problem(list(exc.errors()), request_id_of(request)))
+        errors = list(exc.errors())
+        unparsable = next((err for err in errors if err.get("type") == "json_invalid"), None)
+        if unparsable is not None:  # the body could not be read at all: no field to name
+            return respond(not_json(unparsable, request_id_of(request)))
+        return respond(validation_problem(errors, request_id_of(request)))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -39,7 +39,7 @@ router = APIRouter(
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": text}
     for status, text in {
-        400: "The body could not be parsed (e.g. not UTF-8)",
+        400: "The body could not be parsed (not valid JSON; for the simple route, not UTF-8)",
         401: "API key missing or wrong",
         413: "Request body too large",
         422: "Invalid input (the detail names the field)",
