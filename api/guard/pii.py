@@ -196,25 +196,27 @@ def find(text: str, skip: list[tuple[int, int]] | None = None, names: tuple[str,
     stand as whole words."""
     taken = list(skip or [])
     found: list[Found] = []
-    for kind, regex, accept in _FINDERS if any(ch.isdigit() for ch in text) or "@" in text else ():
+
+    def claim(kind: Kind, spans: list[tuple[int, int]]) -> None:
+        """The first of `spans` that overlaps nothing taken is personal data of `kind`."""
+        span = next((s for s in spans if not any(s[0] < b and a < s[1] for a, b in taken)), None)
+        if span is not None:
+            taken.append(span)
+            found.append(Found(kind, span[0], span[1], text[span[0] : span[1]]))
+
+    digits = any(ch.isdigit() for ch in text)
+    for kind, regex, accept in _FINDERS if digits or "@" in text else ():
         for match in regex.finditer(text):
             spans = accept(match)
             if not spans and kind == "iban":
                 taken.append(match.span())  # an IBAN with a typo: no card or phone inside either
-            span = next((s for s in spans if not any(s[0] < b and a < s[1] for a, b in taken)), None)
-            if span is not None:
-                taken.append(span)
-                found.append(Found(kind, span[0], span[1], text[span[0] : span[1]]))  # type: ignore[arg-type]
-    for start, end in _cued_phones(text) if any(ch.isdigit() for ch in text) else ():
-        if not any(start < b and a < end for a, b in taken):
-            taken.append((start, end))
-            found.append(Found("phone", start, end, text[start:end]))
+            claim(kind, spans)  # type: ignore[arg-type]
+    for span in _cued_phones(text) if digits else ():
+        claim("phone", [span])
     # After the rest ("John@example.com" stays one email); a name that is also a common word
     # ("Will", "May") is not looked for in the text, where it is mostly the word.
     for name in (n for n in names if not all(word.lower() in _NOT_NAMES for word in n.split())):
         for match in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", text):
-            if not any(match.start() < b and a < match.end() for a, b in taken):
-                taken.append(match.span())
-                found.append(Found("name", match.start(), match.end(), name))
+            claim("name", [match.span()])
     found.sort(key=lambda f: f.start)
     return found
