@@ -101,10 +101,6 @@ _SCRIPT_SCHEMES = {
 }
 
 
-def _views(text: str) -> tuple[str, ...]:
-    """The text as written and as a reader sees it (`fold`)."""
-    folded = fold(text)
-    return (text,) if folded == text else (text, folded)
 
 
 def _link_schemes(view: str) -> Iterable[tuple[str, str]]:
@@ -118,10 +114,11 @@ def _link_schemes(view: str) -> Iterable[tuple[str, str]]:
             yield _SCRIPT_SCHEMES[scheme], scheme
 
 
-def _markers(text: str) -> dict[tuple[FindingKind, str], str]:
-    """(kind, normalised key) -> the first match as written, for every marker in `text`."""
+def _markers(text: str, folded: str) -> dict[tuple[FindingKind, str], str]:
+    """(kind, normalised key) -> the first match as written, for every marker in `text`, read as
+    written and as a reader sees it (`folded`, the text through `fold`)."""
     found: dict[tuple[FindingKind, str], str] = {}
-    for view in _views(text):
+    for view in (text,) if folded == text else (text, folded):
         for match in _TAG.finditer(view):
             if match.group(1).lower() in _HTML_ELEMENTS:
                 found.setdefault(("markup", "tag:" + match.group(1).lower()), match.group(0))
@@ -251,14 +248,15 @@ def findings(
     module docstring). Nothing the draft already has is reported."""
     found: list[Finding] = []
     instructions = tuple(instructions)
-    folded, allowed_text = fold(rewrite), fold(f"{draft}\n{customer_message or ''}")
+    folded, folded_draft = fold(rewrite), fold(draft)  # each text folded once, for every check
+    allowed_text = f"{folded_draft}\n{fold(customer_message or '')}"
     leaked = _leak(folded, instructions, allowed_text) or _loose_leak(folded, instructions, allowed_text)
     if leaked is not None:
         found.append(Finding("instructions", _short(leaked),
                              f"the rewrite repeats the template's instructions ({_short(leaked)!r})"))
-    allowed = _markers(draft)
+    allowed = _markers(draft, folded_draft)
     said = set(_words(f"{draft} {customer_message or ''}"))
-    for (kind, key), written in _markers(rewrite).items():
+    for (kind, key), written in _markers(rewrite, folded).items():
         if (kind, key) in allowed or (key in _WORD_HEADERS and _WORD_HEADERS[key] & said):
             continue
         what = "markup" if kind == "markup" else "a chat role marker"
