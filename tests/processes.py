@@ -116,3 +116,8 @@ def start_upstream(script: str, *args: str) -> Proc:
     """A fake upstream (`tests/fault_upstream.py`, `benchmarks/fake_upstream.py`) on a free port."""
     module = script.removesuffix(".py").replace("/", ".")
     return start(Path(script).stem, ["-m", module, "--port", "{port}", *args], env=base_env())
+
+
+def run_python(code: str, timeout: float) -> subprocess.CompletedProcess:
+    """`code` in a fresh interpreter from the project root (a clean sys.modules), its output kept."""
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=timeout)

@@ -14,7 +14,7 @@ import pytest
 from api.http.app import create_app
 
 from .conftest import CHAT_URL, chat_reply, make_settings, parse_sse, sse_body
-from .processes import start_service, start_upstream
+from .processes import run_python, start_service, start_upstream
 
 PROBLEM = "application/problem+json"
 DRAFT = "Your order #12 shipped on March 3. Track it at https://example.com/t/12."
@@ -251,9 +251,6 @@ def test_faithful_rewrites_the_new_defences_must_not_reject(draft, rewrite):
 def test_the_new_patterns_finish_on_hostile_input():
     """Found by review: a sign-off followed by a long run of spaces took minutes (cubic
     backtracking). A liveness check, not a timing: milliseconds now, a generous minute allowed."""
-    import subprocess
-    import sys
-
     code = (
         "from api.guard import facts, mask, pii\n"
         "for n in (2000, 8000):\n"
@@ -262,8 +259,7 @@ def test_the_new_patterns_finish_on_hostile_input():
         "    facts.extract('one ' * (n // 4) + 'x dollars')\n"
         "    mask('Thanks' + ' ' * n + 'a', pii=True, customer_message='Regards' + ' ' * n + 'Bob')\n"
     )
-    root = str(__import__("pathlib").Path(__file__).parent.parent)
-    proc = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=60)
+    proc = run_python(code, timeout=60)
     assert proc.returncode == 0, proc.stderr
 
 

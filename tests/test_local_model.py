@@ -23,7 +23,7 @@ from api.models.local_provider import register
 from api.core.settings import Settings
 
 from .conftest import make_settings, parse_sse
-from .processes import base_env, start
+from .processes import base_env, run_python, start
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -261,8 +261,7 @@ def test_service_on_another_model_never_imports_llama_cpp():
         "assert 'llama_cpp' not in sys.modules, 'llama_cpp imported'\n"
         "print('ok')\n"
     )
-    root = str(__import__("pathlib").Path(__file__).parent.parent)
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=120)
+    proc = run_python(code, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ok"
 
