@@ -18,7 +18,7 @@ from api.models.local_provider import flatten
 from .context import RequestContextMiddleware
 from .ratelimit import RateLimiter
 from api.core.rewriter import Rewriter
-from .routes import health, rewrites, templates, web
+from .routes import docs, health, rewrites, templates, web
 from api.core.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,8 @@ def create_app(settings: Settings | None = None, rewriter: Rewriter | None = Non
         version=__version__,
         summary="Rewrites customer-support replies with empathy, keeping every fact.",
         lifespan=lifespan,
+        docs_url=None,  # served by routes/docs.py from local files, not from a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.rewriter = rewriter
@@ -63,6 +65,7 @@ def create_app(settings: Settings | None = None, rewriter: Rewriter | None = Non
     app.include_router(templates.router)
     app.include_router(health.router)
     app.include_router(web.router)
+    app.include_router(docs.router)
     # Starlette runs the last added outermost: CORS, then request context, then access.
     app.add_middleware(AccessMiddleware, settings=settings, keys=keys, limiter=limiter)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
