@@ -73,7 +73,7 @@ def test_shared_variables_and_partials(tmp_path):
     """Templates declare common variables once (`_shared/variables.yaml`, fields overridable) and
     include shared partials; the partials are part of each template's digest; `_shared/` holds no
     template."""
-    write(tmp_path, "_shared/variables.yaml", "tone:\n  default: warm\n  pattern: '[a-z]+'\n")
+    write(tmp_path, "_shared/variables.yaml", "tone:\n  default: warm\n  pattern: '[a-z]+'\n  allowed: lower-case letters\n")
     write(tmp_path, "_shared/user.j2", "Draft: {{ draft | untrusted('draft') }} ({{ tone }})")
     write(tmp_path, "t.yaml", "name: t\nversion: 1\ndescription: d\nshared_variables: [tone]\n"
           "variables:\n  tone: {default: calm}\nmessages:\n  - {role: user, content: '{% include \"user.j2\" %}'}\n")
@@ -81,8 +81,8 @@ def test_shared_variables_and_partials(tmp_path):
     assert template.spec.variables["tone"].default == "calm" and template.spec.variables["tone"].pattern == "[a-z]+"
     text = template.render({**template.resolve_variables({}), "draft": "x", "customer_message": ""}, "chat").messages[0]
     assert text["content"].startswith("Draft: <draft-") and text["content"].endswith("(calm)")
-    with pytest.raises(InvalidVariable):
-        template.resolve_variables({"tone": "Not Allowed"})  # the shared pattern applies
+    with pytest.raises(InvalidVariable, match="variables.tone: not allowed here; use lower-case letters"):
+        template.resolve_variables({"tone": "Not Allowed"})  # the shared pattern applies, told in words
     before = template.sha256
     write(tmp_path, "_shared/user.j2", "Draft again: {{ draft | untrusted('draft') }}")
     assert TemplateRegistry.load(tmp_path).get("t").sha256 != before
@@ -190,3 +190,11 @@ def test_readme_documents_every_setting():
     readme = (ROOT / "README.md").read_text()
     missing = [f"REWRITER_{name.upper()}" for name in Settings.model_fields if f"`REWRITER_{name.upper()}`" not in readme]
     assert missing == []
+
+
+def test_a_variable_pattern_must_be_told_in_words(tmp_path):
+    """Callers see `allowed:`, never the regular expression: a pattern without it stops loading."""
+    write(tmp_path, "t.yaml", "name: t\nversion: 1\ndescription: d\n"
+          "variables:\n  tone: {default: calm, pattern: '[a-z]+'}\nmessages:\n  - {role: user, content: x}\n")
+    with pytest.raises(TemplateLoadError, match="needs `allowed:`"):
+        TemplateRegistry.load(tmp_path)

@@ -41,6 +41,14 @@ class VariableSpec(BaseModel):
     # Callers' values are untrusted: a pattern keeps a value meant for the system prompt (a tone
     # word, say) from carrying instructions.
     pattern: str | None = None
+    # What the pattern allows, in words: the error a caller sees ("letters, spaces, ...").
+    allowed: str | None = None
+
+    @model_validator(mode="after")
+    def _pattern_in_words(self) -> "VariableSpec":
+        if self.pattern is not None and not self.allowed:
+            raise ValueError("a variable with a pattern needs `allowed:`, the pattern in words for callers")
+        return self
 
     @field_validator("pattern")
     @classmethod

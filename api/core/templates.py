@@ -137,8 +137,8 @@ class Template:
             if name in given and given[name] is not None:
                 if var.pattern and not re.fullmatch(var.pattern, str(given[name])):
                     raise InvalidVariable(
-                        f"variable {name!r} of template {self.ref} must match {var.pattern}",
-                        variables=[name],
+                        f"variables.{name}: not allowed here; use {var.allowed} (template {self.ref})",
+                        variables=[name], field=f"variables.{name}",
                     )
                 values[name] = given[name]
             elif var.required:
@@ -189,7 +189,7 @@ class Template:
             "description": self.spec.description,
             "variables": {
                 name: {"description": v.description, "required": v.required, "default": v.default,
-                       "pattern": v.pattern}
+                       "pattern": v.pattern, "allowed": v.allowed}
                 for name, v in self.spec.variables.items()
             },
             "parameters": self.spec.parameters.model_dump(exclude_none=True),
