@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
-
-import sacrebleu
-from ragas.metrics.collections import CHRFScore, NonLLMStringSimilarity, RougeScore
 
 from api.guard import content
 from api.guard import facts as factlib
@@ -62,21 +60,29 @@ METRICS: dict[str, Metric] = {m.name: m for m in [
     Metric("cell_failed", False, "1 when the cell produced no rewrite (model error, refused request)"),
 ]}
 
-_ROUGE = RougeScore(rouge_type="rougeL", mode="fmeasure")
-_CHRF = CHRFScore()
-_SIMILARITY = NonLLMStringSimilarity()
+
+@cache
+def _ragas_metrics():
+    """ROUGE-L, chrF and string similarity, made on first use: importing ragas takes seconds, and
+    METRICS (above) is all that `python -m evals compare` and the gates need from this module."""
+    from ragas.metrics.collections import CHRFScore, NonLLMStringSimilarity, RougeScore
+
+    return RougeScore(rouge_type="rougeL", mode="fmeasure"), CHRFScore(), NonLLMStringSimilarity()
 
 
 def bleu(response: str, reference: str) -> float:
+    import sacrebleu
+
     return sacrebleu.sentence_bleu(response, [reference]).score / 100.0
 
 
 async def reference_scores(response: str, reference: str) -> dict[str, float]:
+    rouge, chrf, similarity = _ragas_metrics()
     return {
         "bleu": bleu(response, reference),
-        "rouge_l": float((await _ROUGE.ascore(reference=reference, response=response)).value),
-        "chrf": float((await _CHRF.ascore(reference=reference, response=response)).value),
-        "string_similarity": float((await _SIMILARITY.ascore(reference=reference, response=response)).value),
+        "rouge_l": float((await rouge.ascore(reference=reference, response=response)).value),
+        "chrf": float((await chrf.ascore(reference=reference, response=response)).value),
+        "string_similarity": float((await similarity.ascore(reference=reference, response=response)).value),
     }
 
 
