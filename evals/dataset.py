@@ -31,24 +31,34 @@ class Case(BaseModel):
 
 
 class DatasetError(ValueError):
-    """A dataset file has bad lines; `problems` lists (line number, message)."""
+    """A dataset file has bad lines; `problems` lists (line number, message). A problem with the
+    whole file (missing, unreadable, empty) is line 0, and `message` says it in words."""
 
-    def __init__(self, path: Path, problems: list[tuple[int, str]]) -> None:
+    def __init__(self, path: Path, problems: list[tuple[int, str]], message: str | None = None) -> None:
         self.path = path
         self.problems = problems
-        lines = "\n".join(f"  {path}:{number}: {message}" for number, message in problems[:50])
-        more = f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""
-        super().__init__(f"{path}: {len(problems)} bad line(s)\n{lines}{more}")
+        if message is None:
+            lines = "\n".join(f"  {path}:{number}: {text}" for number, text in problems[:50])
+            more = f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""
+            message = f"{path}: {len(problems)} bad line(s)\n{lines}{more}"
+        super().__init__(message)
 
 
 def load(path: Path) -> list[Case]:
     """Every case in the file; raise `DatasetError` naming each bad line (all of them, not the first)."""
+    if path.is_dir():
+        raise DatasetError(path, [(0, "a directory")], f"dataset {path} is a directory, not a JSONL file")
     if not path.is_file():
-        raise DatasetError(path, [(0, "file not found")])
+        raise DatasetError(path, [(0, "file not found")], f"dataset {path} not found")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = "it is not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else exc.strerror or str(exc)
+        raise DatasetError(path, [(0, reason)], f"dataset {path} cannot be read: {reason}") from exc
     cases: list[Case] = []
     problems: list[tuple[int, str]] = []
     seen: dict[str, int] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
@@ -69,5 +79,5 @@ def load(path: Path) -> list[Case]:
     if problems:
         raise DatasetError(path, problems)
     if not cases:
-        raise DatasetError(path, [(0, "no cases")])
+        raise DatasetError(path, [(0, "no cases")], f"dataset {path} is empty: it has no cases")
     return cases
