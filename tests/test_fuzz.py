@@ -10,9 +10,10 @@ fixture), so it holds whatever `-k`, the order or the other tests do.
 
 Bounded: at most MAX_EXAMPLES generated cases per operation and phase, no Hypothesis deadline
 (the first rewrite pays for litellm's lazy imports). Derandomized: the same cases on every run, so
-a failure reproduces as is. `/metrics` and the web page are left out of the schema on purpose
-(`include_in_schema=False`: Prometheus text and HTML, nothing a JSON schema can describe), so they
-are not fuzzed.
+a failure reproduces as is. Schemathesis checks every response's content type against the
+declared ones (errors: `application/problem+json` only) and its body against the schema, a
+stream event by event. The web page and the API reference pages are HTML, left out of the schema,
+so they are not fuzzed.
 """
 
 from __future__ import annotations

@@ -178,27 +178,85 @@ class Delta(BaseModel):
     text: str
 
 
+class FieldError(BaseModel):
+    field: str = Field(description="where: a dotted path into the body (`variables.tone`), or `body`")
+    message: str
+
+
 class Problem(BaseModel):
-    """RFC 9457 problem details."""
+    """RFC 9457 problem details: every error the service answers, as `application/problem+json`."""
 
     model_config = ConfigDict(extra="allow")
 
     type: str = "about:blank"
-    title: str
-    status: int
-    detail: str
-    request_id: str | None = None
+    title: str = Field(description="a stable short name of the kind of problem")
+    status: int = Field(description="the HTTP status")
+    detail: str = Field(description="what happened, in words, naming the field at fault")
+    request_id: str | None = Field(None, description="quote it when reporting a problem; the server log has it")
+    field: str | None = Field(None, description="the request field at fault (`draft`, `variables.tone`, `model`, ...)")
+    errors: list[FieldError] | None = Field(None, description="422 for an invalid body: every field at fault")
+    index: int | None = Field(None, description="in a batch result: the position of the item this problem is about")
+    limit: Literal["rpm", "concurrent"] | None = Field(None, description="429: which of the key's limits was reached")
+    violations: list[ViolationOut] | None = Field(
+        None, description="422 with `on_violation: error`: what the rewrite lost or invented"
+    )
+    variables: list[str] | None = Field(None, description="template variable problems: the variables at fault")
+    template: str | None = Field(None, description="an unknown template or version: what was asked for")
+    failures: list[str] | None = Field(None, description="502: each failed model call, in order (model: what happened)")
 
 
 class BatchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     items: list[Any] = Field(
-        description="rewrite requests (each validated on its own)",
-        json_schema_extra={"minItems": 1},  # declared; the route enforces it (and the settings' maximum)
+        description="rewrite requests, each validated on its own: an invalid item gets its own 422 "
+        "problem in `results`, the others are still rewritten",
+        # declared; the route enforces the minimum (and the settings' maximum)
+        json_schema_extra={"minItems": 1, "items": {"$ref": "#/components/schemas/RewriteRequest"}},
     )
 
 
 class BatchResult(BaseModel):
     results: list[RewriteResult | Problem]
 
+
+
+class VariableOut(BaseModel):
+    description: str
+    required: bool
+    default: str | int | float | bool | None
+    pattern: str | None = Field(description="the regular expression a value must match, if any")
+    allowed: str | None = Field(description="the same rule in words")
+
+
+class TemplateVersionOut(BaseModel):
+    name: str
+    version: int
+    ref: str = Field(description="name@vN")
+    description: str
+    variables: dict[str, VariableOut]
+    parameters: dict[str, float | int] = Field(description="model parameters: temperature, max_tokens, top_p")
+    forms: list[Literal["chat", "completion", "wrap"]] = Field(description="the prompt forms the template has")
+    sha256: str = Field(description="digest of the template file and the shared files it uses")
+
+
+class TemplateSummary(BaseModel):
+    name: str
+    latest_version: int
+    description: str
+    versions: list[TemplateVersionOut]
+
+
+class TemplateList(BaseModel):
+    default: str = Field(description="the template used when a request names none")
+    templates: list[TemplateSummary]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "not ready"]
+    model: str = Field(description="the default model")
+    checks: dict[str, bool] = Field(description="each check; a false one is why the service is not ready")

@@ -11,7 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api import __version__
 from . import logs
-from . import problems
+from . import openapi, problems
 from .access import AccessMiddleware
 from .keys import KeyChecker
 from api.models.local_provider import flatten
@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None, rewriter: Rewriter | None = Non
         (lambda: {"local_model_loaded": local.loaded}) if local is not None else (lambda: {})
     )
     problems.install(app)
+    openapi.install(app)
     app.include_router(rewrites.router)
     app.include_router(templates.router)
     app.include_router(health.router)

@@ -119,7 +119,7 @@ class Gateway:
         if isinstance(last, Overloaded) and len(chain) == 1:
             raise last
         raise UpstreamError(
-            "the model provider failed after retries and fallbacks: " + " | ".join(run.errors), errors=run.errors,
+            "the model provider failed after retries and fallbacks: " + " | ".join(run.errors), failures=run.errors,
         )
 
     async def _with_retries(self, call: Call[T], model: str, prompt, params, deadline: Deadline, run: _Run) -> T:

@@ -7,17 +7,20 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from api.core.metrics import REGISTRY
+from api.core.schemas import Health, Readiness
 
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz")
+@router.get("/healthz", response_model=Health)
 async def healthz() -> dict:
     """The process is alive."""
     return {"status": "ok"}
 
 
-@router.get("/readyz", responses={503: {"description": "Not ready: the failing check is false in `checks`"}})
+@router.get("/readyz", response_model=Readiness, responses={
+    503: {"model": Readiness, "description": "Not ready: the failing check is false in `checks`"},
+})
 async def readyz(request: Request) -> JSONResponse:
     """Templates are loaded and a model is configured (and, for a local model, loaded)."""
     rewriter = request.app.state.rewriter
@@ -33,6 +36,10 @@ async def readyz(request: Request) -> JSONResponse:
     )
 
 
-@router.get("/metrics", include_in_schema=False)
+@router.get("/metrics", response_class=Response, responses={
+    200: {"content": {"text/plain": {"schema": {"type": "string"}}},
+          "description": "Prometheus text exposition format (version 0.0.4)"},
+})
 async def prometheus_metrics() -> Response:
+    """Every metric of this process, for Prometheus to scrape (no key needed)."""
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

@@ -51,6 +51,26 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+# One event of the stream (OpenAPI 3.1 describes a text/event-stream by its events): the name,
+# and the data as JSON: {"text"} for a delta, a RewriteResult for result, a Problem for error.
+SSE_EVENT: dict[str, Any] = {
+    "type": "object",
+    "required": ["event", "data"],
+    "properties": {
+        "event": {"type": "string", "enum": ["delta", "result", "error"]},
+        "data": {"type": "string", "contentMediaType": "application/json"},
+    },
+    "oneOf": [
+        {"properties": {"event": {"const": "delta"}, "data": {"contentSchema": {
+            "type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}}}}},
+        {"properties": {"event": {"const": "result"},
+                        "data": {"contentSchema": {"$ref": "#/components/schemas/RewriteResult"}}}},
+        {"properties": {"event": {"const": "error"},
+                        "data": {"contentSchema": {"$ref": "#/components/schemas/Problem"}}}},
+    ],
+}
+
+
 def _log_result(request: Request, body: RewriteRequest, result: RewriteResult) -> None:
     """What the access log line says about a rewrite (api/http/context.py writes it)."""
     fields: dict[str, Any] = {
@@ -79,9 +99,11 @@ RewriterDep = Annotated[Rewriter, Depends(get_rewriter)]
     responses={
         **PROBLEM_RESPONSES,
         200: {
-            "description": "The rewrite; with `stream: true`, `text/event-stream` of `delta` events, "
-            "then one `result` event (or an `error` event carrying a problem)",
-            "content": {"text/event-stream": {}},
+            "description": "The rewrite. With `stream: true`, `text/event-stream`: any number of `delta` "
+            "events (`{\"text\": ...}`, the model's text as it is generated), then exactly one `result` "
+            "event (a RewriteResult, guard verdict included) or one `error` event (a Problem). Failures "
+            "before the first token are answered as ordinary problem responses instead.",
+            "content": {"text/event-stream": {"schema": SSE_EVENT}},
         },
     },
 )
@@ -173,7 +195,7 @@ async def create_rewrites_batch(body: BatchRequest, rewriter: RewriterDep, reque
     response_class=PlainTextResponse,
     responses={
         **PROBLEM_RESPONSES,
-        200: {"content": {"text/plain": {}}, "description": "The rewrite"},
+        200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "The rewrite, one line feed at the end"},
         415: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "The body is not text/plain"},
     },
     openapi_extra={

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from ..keys import key_schemes
 from api.core.errors import UnknownTemplate
 from ..problems import PROBLEM_JSON
-from api.core.schemas import Problem
+from api.core.schemas import Problem, TemplateList, TemplateSummary
 from api.core.templates import TemplateRegistry
 from .rewrites import PROBLEM_RESPONSES
 
@@ -28,7 +28,7 @@ def _summary(registry: TemplateRegistry, name: str) -> dict:
     }
 
 
-@router.get("")
+@router.get("", response_model=TemplateList)
 async def list_templates(request: Request) -> dict:
     """Every template with its versions, variables and model parameters."""
     registry: TemplateRegistry = request.app.state.rewriter.templates
@@ -40,6 +40,7 @@ async def list_templates(request: Request) -> dict:
 
 @router.get(
     "/{name}",
+    response_model=TemplateSummary,
     responses={404: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "No template by that name"}},
 )
 async def get_template(name: str, request: Request) -> dict:

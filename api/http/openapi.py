@@ -1,0 +1,210 @@
+"""The OpenAPI document, said the way the service answers: FastAPI's generated schema, then in
+one place what it cannot say by itself.
+
+- Every error is `application/problem+json` with the `Problem` schema (FastAPI would also list
+  the route's own media type), with an example of each status (`/readyz`'s 503 excepted: it is
+  the readiness report); FastAPI's default 422 with its
+  `HTTPValidationError` goes, since our 422 is a problem too (and a route with no body and no
+  query cannot answer 422 at all).
+- Each request and response has a realistic example (the README's), the stream is a described
+  `text/event-stream`, and `/metrics` is Prometheus text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from .problems import PROBLEM_JSON
+
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+_REQUEST_ID = "6f1c0b7e9a2d4c5e8f3a1b2c3d4e5f60"
+
+DRAFT = "Your refund for order #4821 was rejected because the item was used. Nothing we can do."
+OPENING = "I'm sorry, I know this isn't the answer you hoped for. "
+REWRITE = (f"{OPENING}Your refund for order #4821 was rejected because the item was used, so I can't "
+           "process it. If anything is unclear, just reply here.")
+
+REWRITE_REQUEST = {
+    "draft": DRAFT,
+    "customer_message": "I sent the blender back two weeks ago and still have no refund!",
+    "template": "empathetic",
+    "variables": {"customer_name": "Ana"},
+}
+
+REWRITE_RESULT = {
+    "id": "rw_5f0c2a9e41d84b7f",
+    "rewrite": REWRITE,
+    "template": {"name": "empathetic", "version": 3},
+    "model": "openai/gpt-4o-mini",
+    "usage": {"prompt_tokens": 412, "completion_tokens": 61, "total_tokens": 473},
+    "cost_usd": 0.0000984,
+    "latency_ms": 812.4,
+    "finish_reason": "stop",
+    "attempts": 1,
+    "fallback_from": None,
+    "guard": {
+        "status": "passed",
+        "facts": [{"kind": "id", "value": "#4821"}],
+        "violations": [],
+        "warnings": [],
+        "rejected_rewrite": None,
+    },
+    "diff": [
+        {"op": "insert", "text": OPENING},
+        {"op": "equal", "text": "Your refund for order #4821 was rejected because the item was used"},
+        {"op": "delete", "text": ". Nothing we can do."},
+        {"op": "insert", "text": ", so I can't process it. If anything is unclear, just reply here."},
+    ],
+    "pii_masked": None,
+}
+
+STREAM_EXAMPLE = (
+    'event: delta\ndata: {"text": "I\'m sorry, I know this isn\'t the answer you hoped for."}\n\n'
+    'event: delta\ndata: {"text": " Your refund for order #4821 was rejected because the item was used, '
+    'so I can\'t process it."}\n\n'
+    'event: result\ndata: {"id": "rw_5f0c2a9e41d84b7f", "rewrite": "...", "guard": {"status": "passed", ...}, ...}\n\n'
+)
+
+BATCH_REQUEST = {
+    "items": [{"draft": "Order #1 shipped."}, {"draft": ""}, {"draft": "Refund sent.", "template": "concise"}],
+}
+
+
+def _problem(status: int, title: str, detail: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "about:blank", "title": title, "status": status, "detail": detail,
+            "request_id": _REQUEST_ID, **extra}
+
+
+BATCH_RESULT = {
+    "results": [
+        {**REWRITE_RESULT, "rewrite": "Good news: order #1 shipped.", "diff": [
+            {"op": "insert", "text": "Good news: "}, {"op": "equal", "text": "order #1 shipped."}]},
+        _problem(422, "Invalid request", "draft: draft must not be empty or whitespace only", index=1,
+                 errors=[{"field": "draft", "message": "draft must not be empty or whitespace only"}]),
+        {**REWRITE_RESULT, "rewrite": "Thanks for your patience: your refund has been sent.",
+         "template": {"name": "concise", "version": 1}, "diff": [
+             {"op": "insert", "text": "Thanks for your patience: your refund has been sent."},
+             {"op": "delete", "text": "Refund sent."}]},
+    ],
+}
+
+PROBLEM_EXAMPLES: dict[str, dict[str, Any]] = {
+    "400": _problem(400, "Malformed body", "the body is not valid JSON: expecting value at character 9"),
+    "401": _problem(401, "Unauthorized",
+                    "an API key is required: send `Authorization: Bearer <key>` or `X-API-Key`"),
+    "404": _problem(404, "Not found",
+                    "unknown template 'chummy'; available: concise, deescalate, empathetic, formal, friendly"),
+    "413": _problem(413, "Request body too large", "request body is over the limit of 65536 bytes"),
+    "415": _problem(415, "Unsupported media type", "send the draft as text/plain, not application/json"),
+    "422": _problem(422, "Invalid template variable",
+                    "variables.tone: not allowed here; use up to 40 letters, spaces, commas and hyphens, "
+                    "starting with a letter (for example: calm, upbeat) (template empathetic@v3)",
+                    field="variables.tone", variables=["tone"]),
+    "429": _problem(429, "Too many requests",
+                    "rate limit for helpdesk: over 60 requests per minute; retry after 12 s", limit="rpm"),
+    "502": _problem(502, "Upstream model failed",
+                    "the model provider failed after retries and fallbacks: openai/gpt-4o-mini: HTTP 500: "
+                    "server error (retried) | openai/gpt-4o-mini: HTTP 500: server error",
+                    failures=["openai/gpt-4o-mini: HTTP 500: server error (retried)",
+                              "openai/gpt-4o-mini: HTTP 500: server error"]),
+    "503": _problem(503, "Service overloaded",
+                    "local/gemma3-270m: the local model is busy (8 requests in progress or queued)"),
+    "504": _problem(504, "Deadline exceeded", "no answer within 30 s"),
+}
+
+TEMPLATE_VERSION = {
+    "name": "concise", "version": 1, "ref": "concise@v1",
+    "description": "A short, kind rewrite for chat and SMS; acknowledges the customer in a few words, keeps every fact.",
+    "variables": {
+        "tone": {"description": "An extra tone hint: warm, calm, upbeat, ...", "required": False, "default": "kind",
+                 "pattern": "[A-Za-z][A-Za-z ,-]{0,39}",
+                 "allowed": "up to 40 letters, spaces, commas and hyphens, starting with a letter (for example: calm, upbeat)"},
+    },
+    "parameters": {"temperature": 0.2, "max_tokens": 200},
+    "forms": ["chat", "completion"],
+    "sha256": "b78e5bfce394965fb89f87508d2c75ff80e4c2c9932d1bf40ab5bfdffb3514dc",
+}
+TEMPLATE_SUMMARY = {"name": "concise", "latest_version": 1, "description": TEMPLATE_VERSION["description"],
+                    "versions": [TEMPLATE_VERSION]}
+TEMPLATE_LIST = {"default": "empathetic", "templates": [TEMPLATE_SUMMARY]}
+
+READY = {"status": "ready", "model": "local/gemma3-270m",
+         "checks": {"templates": True, "model": True, "local_model_loaded": True}}
+NOT_READY = {"status": "not ready", "model": "local/gemma3-270m",
+             "checks": {"templates": True, "model": True, "local_model_loaded": False}}
+
+# Success examples by (method path, status, media type).
+EXAMPLES: dict[tuple[str, str, str], Any] = {
+    ("post /v1/rewrites", "200", "application/json"): REWRITE_RESULT,
+    ("post /v1/rewrites", "200", "text/event-stream"): STREAM_EXAMPLE,
+    ("post /v1/rewrites:batch", "200", "application/json"): BATCH_RESULT,
+    ("post /v1/rewrite/simple", "200", "text/plain"): REWRITE + "\n",
+    ("get /v1/templates", "200", "application/json"): TEMPLATE_LIST,
+    ("get /v1/templates/{name}", "200", "application/json"): TEMPLATE_SUMMARY,
+    ("get /healthz", "200", "application/json"): {"status": "ok"},
+    ("get /readyz", "200", "application/json"): READY,
+    ("get /readyz", "503", "application/json"): NOT_READY,
+    ("get /metrics", "200", "text/plain"): (
+        "# HELP rewriter_requests_total Rewrite requests by outcome\n"
+        '# TYPE rewriter_requests_total counter\nrewriter_requests_total{outcome="passed"} 42.0\n'
+    ),
+}
+REQUEST_EXAMPLES: dict[str, Any] = {
+    "post /v1/rewrites": REWRITE_REQUEST,
+    "post /v1/rewrites:batch": BATCH_REQUEST,
+    "post /v1/rewrite/simple": DRAFT,
+}
+
+
+def install(app: FastAPI) -> None:
+    """Replace `app.openapi` with the generated document plus the fixes above (built once)."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, summary=app.summary,
+                                 description=app.description, routes=app.routes)
+            app.openapi_schema = amend(schema)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def amend(schema: dict[str, Any]) -> dict[str, Any]:
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            where = f"{method} {path}"
+            responses = operation["responses"]
+            for status in list(responses):
+                response = responses[status]
+                if _is_fastapi_default_422(response):
+                    del responses[status]
+                    continue
+                if int(status) >= 400 and _is_problem(response):
+                    response["content"] = {PROBLEM_JSON: {"schema": PROBLEM_REF}}
+                    if status in PROBLEM_EXAMPLES:
+                        response["content"][PROBLEM_JSON]["example"] = PROBLEM_EXAMPLES[status]
+                for media, body in (response.get("content") or {}).items():
+                    if (where, status, media) in EXAMPLES:
+                        body["example"] = EXAMPLES[(where, status, media)]
+            for media, body in (operation.get("requestBody", {}).get("content") or {}).items():
+                if where in REQUEST_EXAMPLES:
+                    body["example"] = REQUEST_EXAMPLES[where]
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schema.get("components", {}).get("schemas", {}).pop(unused, None)
+    return schema
+
+
+def _is_problem(response: dict[str, Any]) -> bool:
+    """An error response declared with the Problem model, or with no body schema at all."""
+    schemas = [body.get("schema", {}) for body in (response.get("content") or {}).values()]
+    return not any(schemas) or any(s.get("$ref", "").endswith("/Problem") for s in schemas)
+
+
+def _is_fastapi_default_422(response: dict[str, Any]) -> bool:
+    for body in (response.get("content") or {}).values():
+        if body.get("schema", {}).get("$ref", "").endswith("/HTTPValidationError"):
+            return True
+    return False
