@@ -200,8 +200,8 @@ async def test_concurrent_requests_are_served_in_turn(local_app, local_client, m
     assert [r.status_code for r in responses] == [200, 200, 200]
     spans.sort()
     assert len(spans) >= 3  # a guard repair adds a generation
-    for (_, end), (start, _) in zip(spans, spans[1:]):
-        assert start >= end  # one generation at a time
+    for (_, end), (begin, _) in zip(spans, spans[1:]):
+        assert begin >= end  # one generation at a time
 
 
 async def test_queue_overflow_is_a_503_with_retry_after():
