@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -476,3 +477,30 @@ async def test_upstream_errors_are_counted_by_kind(upstream):
     assert count("rate_limited") - before["rate_limited"] == 1
     assert count("server_error") - before["server_error"] == 1
     assert count("auth") - before["auth"] == 1
+
+
+async def test_text_log_format_carries_the_same_fields_as_json(upstream, capsys):
+    """`REWRITER_LOG_FORMAT=text` is for people reading a terminal, not a poorer log: the access
+    line of a rewrite has every field the JSON line has, as key=value."""
+    from api.http.logs import configure
+
+    upstream.post(CHAT_URL).mock(return_value=chat_reply("I'm sorry for the wait. " + DRAFT))
+    lines = {}
+    try:
+        for form in ("json", "text"):
+            configure(make_settings(log_format=form))
+            async with _client(create_app(make_settings())) as client:
+                response = await client.post("/v1/rewrites", json={"draft": DRAFT}, headers={"x-request-id": f"r-{form}"})
+                assert response.status_code == 200
+            err = capsys.readouterr().err.splitlines()
+            lines[form] = next(line for line in err if f"r-{form}" in line and "request" in line)
+    finally:
+        logging.getLogger().handlers.clear()
+    record = json.loads(lines["json"])
+    text = lines["text"]
+    assert " INFO api.http.context: request " in text
+    pairs = dict(re.findall(r' (\w+)=("(?:[^"\\]|\\.)*"|\S+)', text))
+    fields = set(record) - {"time", "level", "logger", "message"}
+    assert set(pairs) == fields, (set(pairs) ^ fields)
+    assert pairs["request_id"] == "r-text" and pairs["status"] == "200" and pairs["route"] == "/v1/rewrites"
+    assert pairs["template"] == "empathetic@3" and pairs["guard"] == "passed"

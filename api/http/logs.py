@@ -8,12 +8,17 @@ echo a prompt (litellm, httpx, openai) are kept at WARNING.
 
 from __future__ import annotations
 
+import json
 import logging.config
 from typing import Any
 
 from pythonjsonlogger.core import RESERVED_ATTRS
 
 from api.core.settings import Settings
+
+# A record's attributes that are not fields of the line: logging's own, uvicorn's ANSI copy of
+# its message, and the marker litellm's filter stamps on every record.
+_NOT_FIELDS = [*RESERVED_ATTRS, "color_message", "litellm_redacted"]
 
 # Libraries whose debug/info lines can carry request bodies, prompts or URLs with keys.
 _QUIET = ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "litellm", "httpx", "httpcore", "openai")
@@ -27,12 +32,10 @@ def config(settings: Settings) -> dict[str, Any]:
             "()": "pythonjsonlogger.json.JsonFormatter",
             "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-            # uvicorn's ANSI copy of its message, and the marker litellm's filter stamps on
-            # every record: noise in a JSON line.
-            "reserved_attrs": [*RESERVED_ATTRS, "color_message", "litellm_redacted"],
+            "reserved_attrs": _NOT_FIELDS,
         }
     else:
-        formatter = {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}
+        formatter = {"()": KeyValueFormatter, "format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -47,6 +50,28 @@ def config(settings: Settings) -> dict[str, Any]:
             **{name: {"level": "WARNING"} for name in _QUIET},
         },
     }
+
+
+class KeyValueFormatter(logging.Formatter):
+    """Plain text with the same fields as the JSON lines, as ` key=value` after the message
+    (a value with spaces, quotes or `=` is JSON-quoted; dicts and lists are JSON)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        fields = [f"{key}={_text(value)}" for key, value in record.__dict__.items()
+                  if key not in _NOT_FIELDS and not key.startswith("_")]
+        if not fields:
+            return line
+        head, newline, rest = line.partition("\n")  # a traceback stays below the fields
+        return f"{head} {' '.join(fields)}{newline}{rest}"
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value if value and not any(c in value for c in ' "=\n\t') else json.dumps(value)
+    if value is None or isinstance(value, (bool, int, float)):
+        return json.dumps(value)
+    return json.dumps(value, default=str, separators=(",", ":"))
 
 
 def quiet_libraries() -> None:
