@@ -84,6 +84,7 @@ def test_the_opening_goes_after_the_drafts_greeting_and_the_closing_before_its_s
 def test_a_greeting_that_starts_the_first_line_stays_first_too():
     draft = "Hi {{PH1}}, your refund of $19.00 was sent today."
     parts = wrap.compose("Thank you for reaching out.", draft, "Just reply if anything is off.")
-    assert "".join(parts) == ("Hi {{PH1}}, thank you for reaching out. your refund of $19.00 was sent today. "
+    # The draft's "your" now starts a sentence after the opening.
+    assert "".join(parts) == ("Hi {{PH1}}, thank you for reaching out. Your refund of $19.00 was sent today. "
                               "Just reply if anything is off.")
     assert wrap.greets(draft)

@@ -94,12 +94,18 @@ def greets(draft: str) -> bool:
 def compose(first: str, draft: str, last: str) -> list[str]:
     """The reply's three parts as they are sent (joined, they are the reply): the opening after
     the draft's greeting line if it has one, the draft's body, and the closing before the
-    draft's sign-off if it has one. Nothing of the draft is changed or left out."""
+    draft's sign-off if it has one. Nothing of the draft is changed or left out, except the first
+    letter of a body that followed a greeting on the same line: after the opening, it starts a
+    sentence."""
     greeting = _GREETING.match(draft)
     start = greeting.end() if greeting else 0
-    if greeting and not greeting.group().endswith("\n") and not first.startswith("I "):
+    inline = greeting is not None and not greeting.group().endswith("\n")
+    if inline and not first.startswith("I "):
         first = first[0].lower() + first[1:]  # "Hi Ana, thank you for ..."
     sign_off = _SIGN_OFF.search(draft, start)
     end = sign_off.start() if sign_off else len(draft)
+    body = draft[start:end].strip()
+    if inline:
+        body = body[:1].upper() + body[1:]  # "Hi Ana, your refund" now starts a sentence: "Your refund"
     sep = "\n\n" if "\n" in draft else " "
-    return [draft[:start] + first, sep + draft[start:end].strip(), sep + last + draft[end:]]
+    return [draft[:start] + first, sep + body, sep + last + draft[end:]]
