@@ -163,9 +163,10 @@ def keyed_service(provider):
         yield running
 
 
-def new_page(browser, width: int = 1280, height: int = 900):
-    """A page in a fresh context (empty local storage) that records console errors."""
-    context = browser.new_context(viewport={"width": width, "height": height}, color_scheme="light")
+def new_page(browser, width: int = 1280, height: int = 900, **options):
+    """A page in a fresh context (empty local storage) that records console errors; `options` for
+    the context (has_touch, is_mobile, user_agent...)."""
+    context = browser.new_context(viewport={"width": width, "height": height}, color_scheme="light", **options)
     context.set_default_timeout(10_000)
     page = context.new_page()
     page.errors = []
@@ -313,7 +314,7 @@ def test_lost_fact_explains_the_fallback_at_phone_width(browser, service, upstre
         page.get_by_role("button", name="Rewrite", exact=True).click()
 
         expect(page.locator("#verdict-summary")).to_have_text(
-            "The rewrite dropped the order number #4821, so you get your draft unchanged."
+            "You get your draft unchanged, because the rewrite dropped the order number #4821."
         )
         expect(page.locator("#rewrite-text")).to_have_text(DRAFT)
         expect(page.get_by_role("status")).to_contain_text("Your draft is back unchanged")
@@ -452,7 +453,80 @@ def test_a_turned_round_decision_is_explained_in_words(page, service, upstream):
     page.get_by_label("Your draft", exact=True).fill(DRAFT)
     page.get_by_role("button", name="Rewrite", exact=True).click()
     expect(page.locator("#verdict-summary")).to_have_text(
-        "The rewrite said “issued” where your draft says “rejected”, so you get your draft unchanged."
+        "You get your draft unchanged, because the rewrite said “issued” where your draft says “rejected”."
     )
     expect(page.locator("#rewrite-text")).to_have_text(DRAFT)
+    assert page.errors == []
+
+
+# --- the issue's six defects, one test each -------------------------------------------------
+
+
+ADDED_THREE = (
+    f"{OPENING} Your refund for order #4821 was rejected because the item was used. "
+    "I will call you on Friday, May 2 about ticket #5512. Nothing we can do."
+)
+
+
+def visible_text(locator) -> str:
+    """The text a sighted reader sees: without the visually hidden labels."""
+    return locator.evaluate(
+        "e => { const c = e.cloneNode(true); c.querySelectorAll('.sr-only').forEach(n => n.remove()); return c.textContent; }"
+    )
+
+
+def test_diff_keeps_the_spaces_and_reads_without_colour(browser, service, upstream):
+    from playwright.sync_api import expect
+
+    page = new_page(browser, forced_colors="active")  # as in Windows high contrast: no colours of ours
+    try:
+        page.goto(service.url)
+        wait_for_templates(page)
+        page.get_by_label("Your draft", exact=True).fill(DRAFT)
+        page.get_by_role("button", name="Rewrite", exact=True).click()
+        expect(page.locator("#verdict-summary")).to_have_text("Every fact of your draft is kept.")
+
+        diff = page.locator("#diff")
+        # The deleted end of the draft and the rewrite's new end are two runs, not "do.used,".
+        assert visible_text(diff) == (
+            f"{OPENING} Your refund for order #4821 was rejected because the item was "
+            "used. Nothing we can do. used, so I cannot help."
+        )
+        expect(diff).to_have_text(
+            f"[added: {OPENING}] Your refund for order #4821 was rejected because the item was "
+            "[removed: used. Nothing we can do.] [added: used, so I cannot help.]"
+        )
+        # Marked runs hold words only; the spaces around them are plain text.
+        for run in page.locator("#diff ins, #diff del").all():
+            assert visible_text(run) == visible_text(run).strip()
+        # Without colour, a deletion is still struck through and an insertion underlined.
+        assert "line-through" in page.locator("#diff del").first.evaluate("e => getComputedStyle(e).textDecorationLine")
+        assert "underline" in page.locator("#diff ins").first.evaluate("e => getComputedStyle(e).textDecorationLine")
+        assert page.errors == []
+    finally:
+        page.context.close()
+
+
+def test_verdict_groups_the_violations_by_kind(page, service, upstream):
+    from playwright.sync_api import expect
+
+    upstream.text = ADDED_THREE  # three facts the draft does not have, in the stream and the repair
+    page.goto(service.url)
+    wait_for_templates(page)
+    page.get_by_label("Your draft", exact=True).fill(DRAFT)
+    page.get_by_role("button", name="Rewrite", exact=True).click()
+    summary = page.locator("#verdict-summary")
+    expect(summary).to_have_text(
+        "You get your draft unchanged, because the rewrite added three facts that are not in your draft: "
+        "the day Friday, the date May 2 and the ticket number #5512."
+    )
+
+    # Two kinds: a sentence each, the outcome said once.
+    page.get_by_label("Your draft", exact=True).fill(DRAFT.replace("#4821", "#4821 of $30"))
+    page.get_by_role("button", name="Rewrite", exact=True).click()
+    expect(summary).to_have_text(
+        "You get your draft unchanged, because the rewrite dropped the amount $30. It added three facts "
+        "that are not in your draft: the day Friday, the date May 2 and the ticket number #5512."
+    )
+    assert summary.inner_text().count("not in your draft") == 1
     assert page.errors == []

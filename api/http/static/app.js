@@ -25,6 +25,7 @@
   let running = null;          // AbortController of the rewrite in flight
   let lastRequest = null;      // what the shown result was made from
   let lastResult = null;
+  const NUMBER = new Intl.NumberFormat("en");
 
   // --- small helpers ------------------------------------------------------------------------
 
@@ -63,6 +64,14 @@
   }
 
   function quoted(text) { return `“${text}”`; }
+
+  const COUNT_WORDS = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"];
+
+  /** "three facts", "1,234 characters". */
+  function count(n, one, many, words = true) {
+    return `${(words && COUNT_WORDS[n]) || NUMBER.format(n)} ${n === 1 ? one : many}`;
+  }
+
 
   // --- errors in words ----------------------------------------------------------------------
 
@@ -421,30 +430,54 @@
     return FACT_WORDS[kind] || `the ${kind}`;
   }
 
-  function describeViolation(violation, draft, rewrite) {
-    const { kind, fact, value, detail } = violation;
+  /** One phrase for the violations of one kind: "added three facts that are not in your draft: ...". */
+  function describeViolations(kind, list, draft, rewrite) {
+    const n = list.length;
+    const facts = (source) => joinAnd(list.map((v) => `${factWords(v.fact, v.value, source)} ${v.value}`));
+    const distinct = (describe) => joinAnd([...new Set(list.map(describe))]);
     switch (kind) {
-      case "lost":
-        if (fact === "content") return `left out ${quoted(value)}`;
-        return `dropped ${factWords(fact, value, draft)} ${value}`;
-      case "added": return `added ${factWords(fact, value, rewrite)} ${value}, which is not in your draft`;
-      case "altered": {
-        const changed = /was changed to (['"])(.*)\1$/.exec(detail || "");
-        return `changed ${factWords(fact, value, draft)} ${value}${changed ? ` to ${changed[2]}` : ""}`;
-      }
-      case "placeholder": return `made up the placeholder ${value}`;
+      case "lost": return n === 1 ? `dropped ${facts(draft)}` : `dropped ${count(n, "fact", "facts")} of your draft: ${facts(draft)}`;
+      case "left out": return `left out ${joinAnd(list.map((v) => quoted(v.value)))}`;
+      case "added": return n === 1 ? `added ${facts(rewrite)}, which is not in your draft`
+        : `added ${count(n, "fact", "facts")} that are not in your draft: ${facts(rewrite)}`;
+      case "altered": return `changed ${joinAnd(list.map((v) => {
+        const changed = /was changed to (['"])(.*)\1$/.exec(v.detail || "");
+        return `${factWords(v.fact, v.value, draft)} ${v.value}${changed ? ` to ${changed[2]}` : ""}`;
+      }))}`;
+      case "placeholder": return n === 1 ? `made up the placeholder ${list[0].value}`
+        : `made up ${count(n, "placeholder", "placeholders")}: ${joinAnd(list.map((v) => v.value))}`;
       case "flipped": { // a negation or a decision turned round
-        const turned = /^(.*) -> (.*)$/.exec(value || "");
-        return turned ? `said ${quoted(turned[2])} where your draft says ${quoted(turned[1])}`
-          : `turned round what your draft says about ${quoted(value)}`;
+        const said = [];
+        const other = [];
+        for (const v of list) {
+          const turned = /^(.*) -> (.*)$/.exec(v.value || "");
+          if (!turned) other.push(quoted(v.value));
+          else if (said.length) said.push(`${quoted(turned[2])} where it says ${quoted(turned[1])}`);
+          else said.push(`said ${quoted(turned[2])} where your draft says ${quoted(turned[1])}`);
+        }
+        if (other.length) said.push(`turned round what your draft says about ${joinAnd(other)}`);
+        return joinAnd(said);
       }
-      case "incomplete": return /empty/.test(detail || "") ? "came back empty" : "was cut off before the end";
+      case "incomplete": return /empty/.test(list[0].detail || "") ? "came back empty" : "was cut off before the end";
       case "injection": // the output check: text a customer must never receive
-        if (fact === "instructions") return "repeated the service's own instructions";
-        if (fact === "markup") return `contained web page code (${value})`;
-        return `contained a chat-format marker (${value})`;
-      default: return detail || kind;
+        return distinct((v) => {
+          if (v.fact === "instructions") return "repeated the service's own instructions";
+          if (v.fact === "markup") return `contained web page code (${v.value})`;
+          return `contained a chat-format marker (${v.value})`;
+        });
+      default: return distinct((v) => v.detail || v.kind);
     }
+  }
+
+  /** The violations grouped by kind, in the order the guard found them: "the rewrite dropped
+   * ... It added three facts that are not in your draft: ...", or "" when there are none. */
+  function describeProblems(violations, draft, rewrite) {
+    const groups = new Map();
+    for (const v of violations) {
+      const kind = v.kind === "lost" && v.fact === "content" ? "left out" : v.kind;
+      groups.set(kind, [...(groups.get(kind) || []), v]);
+    }
+    return [...groups].map(([kind, list], i) => `${i ? " It" : "the rewrite"} ${describeViolations(kind, list, draft, rewrite)}.`).join("");
   }
 
   function describeWarning(warning) {
@@ -471,15 +504,15 @@
 
     let summary;
     let status;
-    const problems = joinAnd((guard.violations || []).map((v) => describeViolation(v, draft, guard.rejected_rewrite || result.rewrite)));
+    const problems = describeProblems(guard.violations || [], draft, guard.rejected_rewrite || result.rewrite);
     if (guard.status === "fallback") {
-      summary = `The rewrite ${problems || "did not keep every fact"}, so you get your draft unchanged.`;
+      summary = `You get your draft unchanged, because ${problems || "the rewrite did not keep every fact."}`;
       status = "Your draft is back unchanged: the rewrite did not keep every fact.";
     } else if (guard.status === "repaired") {
       summary = "The first rewrite got a fact wrong; it was corrected on a second try. Every fact of your draft is kept.";
       status = "Done: rewrite corrected and checked.";
     } else if (guard.status === "allowed") {
-      summary = `Careful: the rewrite ${problems || "has problems"}. Check it before sending.`;
+      summary = `Careful, ${problems || "the rewrite has problems."} Check it before sending.`;
       status = "Done, with problems: check the rewrite before sending.";
     } else {
       summary = "Every fact of your draft is kept.";
@@ -531,13 +564,29 @@
       el.diff.replaceChildren(make("p", { className: "hint", text: "No changes: this is your draft as you wrote it." }));
       return;
     }
+    // A changed run is marked without its outer spaces (they stay plain text), and a deletion
+    // that ends where the insertion replacing it starts gets a space: "do. used," not "do.used,".
+    // Struck through and underlined, and labelled for screen readers, so it reads without colour.
     const out = [];
+    let glued = false; // the last run was a marked one with no space after it
     for (const op of ops) {
-      if (op.op === "insert") out.push(make("ins", {}, make("span", { className: "sr-only", text: "[added: " }), op.text, make("span", { className: "sr-only", text: "]" })));
-      else if (op.op === "delete") out.push(make("del", {}, make("span", { className: "sr-only", text: "[removed: " }), op.text, make("span", { className: "sr-only", text: "]" })));
-      else out.push(document.createTextNode(op.text));
+      if (op.op === "equal") {
+        out.push(op.text);
+        glued = false;
+        continue;
+      }
+      const [, before, words, after] = /^(\s*)([\s\S]*?)(\s*)$/.exec(op.text);
+      if (!words) { // only spaces changed: show the rewrite's
+        if (op.op === "insert") out.push(op.text);
+        continue;
+      }
+      const [tag, label] = op.op === "insert" ? ["ins", "added"] : ["del", "removed"];
+      if (glued && !before) out.push(" ");
+      out.push(before, make(tag, {}, make("span", { className: "sr-only", text: `[${label}: ` }), words,
+        make("span", { className: "sr-only", text: "]" })), after);
+      glued = !after;
     }
-    el.diff.replaceChildren(...out);
+    el.diff.replaceChildren(...out.filter((part) => part !== ""));
   }
 
   function renderMeta(result) {
