@@ -181,6 +181,23 @@ def test_word_diff_rebuilds_both_texts():
     assert {"op": "equal", "text": "#1 shipped "} in ops
 
 
+def test_word_diff_keeps_a_sentence_the_rewrite_continues_equal():
+    """The draft's last word has no space after it; the rewrite goes on after it. That word is
+    still the same word: only a space and the new sentence are inserted."""
+    draft = "Your refund was rejected. Nothing we can do."
+    rewrite = "I'm sorry. Your refund was rejected. Nothing we can do. Reply if anything is unclear."
+    assert word_diff(draft, rewrite) == [
+        {"op": "insert", "text": "I'm sorry. "},
+        {"op": "equal", "text": "Your refund was rejected. Nothing we can do."},
+        {"op": "insert", "text": " Reply if anything is unclear."},
+    ]
+    # Leading whitespace, and whitespace that changed between equal words, rebuild exactly too.
+    for a, b in [("  Order #1\nshipped.", "Order #1 shipped."), ("a  b", "a b c"), ("", "x"), ("x", "")]:
+        ops = word_diff(a, b)
+        assert "".join(o["text"] for o in ops if o["op"] != "insert") == a
+        assert "".join(o["text"] for o in ops if o["op"] != "delete") == b
+
+
 # --- properties ------------------------------------------------------------------------------
 
 FACT_POOL = [
@@ -247,3 +264,12 @@ def test_an_added_fact_from_the_templates_examples_is_named_as_copied():
     # a fact of the customer's own message is not an addition, even if an example has it too
     assert check(draft, "Order #5512: you can download your invoice from the 'Order History' section.",
                  "Where is the invoice for #5512?", examples=examples).ok
+
+
+@given(st.text(alphabet=" \n\tab.#1", max_size=40), st.text(alphabet=" \n\tab.#1", max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_word_diff_rebuilds_any_two_texts(a, b):
+    ops = word_diff(a, b)
+    assert "".join(o["text"] for o in ops if o["op"] != "insert") == a
+    assert "".join(o["text"] for o in ops if o["op"] != "delete") == b
+    assert all(o["text"] for o in ops) and all(x["op"] != y["op"] for x, y in zip(ops, ops[1:]))
