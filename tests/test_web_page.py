@@ -378,20 +378,22 @@ def test_api_key_kept_in_local_storage_never_in_the_url(page, keyed_service, ups
     page.on("request", lambda request: urls.append(request.url))
     response = page.goto(keyed_service.url)
     assert response.status == 200  # the page itself needs no key
-    expect(page.locator("#template-hint")).to_contain_text("This service needs an API key.")
+    key_field = page.get_by_label("API key")
+    expect(key_field).to_have_accessible_description(re.compile(r"^This service needs an API key\."))
     expect(page.locator("#key-section")).to_have_attribute("open", "")
 
     page.get_by_label("Your draft", exact=True).fill(DRAFT)
-    page.get_by_label("API key").fill("rr_not-the-key")
+    key_field.fill("rr_not-the-key")
     page.get_by_role("button", name="Rewrite", exact=True).click()
-    expect(page.get_by_role("alert")).to_contain_text("The service did not accept your API key.")
-    page.get_by_role("link", name="Go to the API key field").click()
+    expect(key_field).to_have_accessible_description(re.compile(r"^The service did not accept this API key\."))
+    expect(page.get_by_role("status")).to_have_text("The rewrite failed: see the message under “API key”.")
     assert page.evaluate("document.activeElement.id") == "api-key"
 
-    page.get_by_label("API key").fill(KEY)
+    key_field.fill(KEY)
     page.keyboard.press("Tab")  # leaving the field reloads the templates with the key
     wait_for_templates(page)
     assert page.evaluate("localStorage.getItem('reply-rewriter.api-key')") == KEY
+    expect(page.locator(".field-error")).to_have_count(0)
     with page.expect_request(lambda r: r.url.endswith("/v1/rewrites")) as sent:
         page.get_by_role("button", name="Rewrite", exact=True).click()
     assert sent.value.headers["authorization"] == f"Bearer {KEY}"
@@ -421,8 +423,11 @@ def test_keyboard_only_and_every_control_labelled(page, service, upstream):
     assert page.locator("#status").get_attribute("aria-live") == "polite"
 
     page.get_by_label("Customer's message").focus()
-    page.keyboard.press("Control+Enter")  # nothing to rewrite yet: said in words, focus on the draft
-    expect(page.get_by_role("alert")).to_have_text("Write or paste your draft first.")
+    page.keyboard.press("Control+Enter")  # nothing to rewrite yet: said by the draft, focus on it
+    expect(page.get_by_label("Your draft", exact=True)).to_have_accessible_description(
+        re.compile(r"^Write or paste your draft first\.")
+    )
+    expect(page.get_by_role("status")).to_have_text("Nothing was sent: see the message under “Your draft”.")
     assert page.evaluate("document.activeElement.id") == "draft"
     assert upstream.calls == []
 
@@ -530,3 +535,117 @@ def test_verdict_groups_the_violations_by_kind(page, service, upstream):
     )
     assert summary.inner_text().count("not in your draft") == 1
     assert page.errors == []
+
+
+def test_a_refused_key_is_not_saved_and_is_explained_once_by_the_key_field(page, keyed_service, upstream):
+    from playwright.sync_api import expect
+
+    page.goto(keyed_service.url)
+    key_field = page.get_by_label("API key")
+    template_hint = page.locator("#template-hint")
+    expect(template_hint).to_have_text("The default template is used until the service accepts your API key.")
+
+    key_field.fill("rr_not-the-key")
+    page.keyboard.press("Tab")  # the templates are asked for with it, and refused
+    refused = "The service did not accept this API key. Check it, then try again."
+    expect(page.locator("#api-key-error")).to_have_text(refused)
+    expect(page.get_by_text("did not accept")).to_have_count(1)  # by the key field, nowhere else
+    expect(template_hint).to_have_text("The default template is used until the service accepts your API key.")
+    assert page.evaluate("localStorage.getItem('reply-rewriter.api-key')") is None
+    expect(page.locator("#key-section summary")).to_have_text("API key")
+
+    page.get_by_label("Your draft", exact=True).fill(DRAFT)
+    page.get_by_role("button", name="Rewrite", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text("The rewrite failed: see the message under “API key”.")
+    expect(page.get_by_text("did not accept")).to_have_count(1)
+    expect(page.get_by_role("alert")).to_be_hidden()
+    assert page.evaluate("localStorage.getItem('reply-rewriter.api-key')") is None
+    assert upstream.calls == []
+
+    # A saved key that the service no longer accepts (revoked) is forgotten on its first refusal.
+    page.evaluate("localStorage.setItem('reply-rewriter.api-key', 'rr_revoked-key')")
+    page.reload()
+    expect(page.locator("#api-key-error")).to_have_text(refused)
+    assert page.evaluate("localStorage.getItem('reply-rewriter.api-key')") is None
+
+    key_field.fill(KEY)
+    page.keyboard.press("Tab")
+    wait_for_templates(page)
+    assert page.evaluate("localStorage.getItem('reply-rewriter.api-key')") == KEY
+    expect(page.locator("#key-section summary")).to_have_text("API key (saved in this browser)")
+    expect(page.locator("#api-key-error")).to_have_count(0)
+    assert page.errors == [] or all("401" in error for error in page.errors)  # the refused fetches
+
+
+MAC = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"
+
+
+@pytest.mark.parametrize(("width", "options", "hint"), [
+    (1280, {}, "Ctrl+Enter from any field"),
+    (1280, {"user_agent": MAC}, "⌘+Enter from any field"),
+    (375, {"has_touch": True, "is_mobile": True}, None),  # a phone: no keyboard, no keyboard hint
+])
+def test_the_shortcut_hint_fits_the_device(browser, service, upstream, width, options, hint):
+    from playwright.sync_api import expect
+
+    page = new_page(browser, width=width, height=800, **options)
+    try:
+        page.goto(service.url)
+        wait_for_templates(page)
+        button = page.get_by_role("button", name="Rewrite", exact=True)
+        if hint:
+            expect(page.locator("#shortcut")).to_have_text(hint)
+            expect(button).to_have_accessible_description(hint)
+        else:
+            expect(page.locator("#shortcut")).to_be_hidden()
+            expect(button).to_have_accessible_description("")  # a hidden hint is read out all the same
+            page.get_by_label("Your draft", exact=True).fill(DRAFT)
+            button.tap()
+            expect(page.locator("#verdict-summary")).to_have_text("Every fact of your draft is kept.")
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page.errors == []
+    finally:
+        page.context.close()
+
+
+def test_a_422_is_shown_by_the_field_it_names_which_gets_the_focus(page, service, upstream):
+    from playwright.sync_api import expect
+
+    page.goto(service.url)
+    wait_for_templates(page)
+    page.get_by_label("Template", exact=True).select_option("empathetic")
+    page.get_by_label("Your draft", exact=True).fill(DRAFT)
+    tone = page.get_by_label("Tone")
+    tone.fill("!!")  # the service refuses it: the template's pattern for tone
+    with page.expect_response(lambda r: r.url.endswith("/v1/rewrites")) as answer:
+        page.get_by_role("button", name="Rewrite", exact=True).click()
+    refused = answer.value.json()
+    assert answer.value.status == 422 and "tone" in refused["detail"]
+    said = refused["detail"].removeprefix("variables.tone: ").rstrip(".")  # as the API words it
+    expect(page.locator("#var-tone-error")).to_have_text(said[0].upper() + said[1:] + ".")
+    expect(tone).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_role("status")).to_have_text("The rewrite failed: see the message under “Tone”.")
+    expect(page.get_by_role("alert")).to_be_hidden()
+    assert page.evaluate("document.activeElement.id") == "var-tone"
+    tone.fill("calm")
+    expect(page.locator("#var-tone-error")).to_have_count(0)
+
+    # The validation shape: errors [{field, message}] (a field and message of its own each).
+    problem = {
+        "type": "about:blank", "title": "Invalid request", "status": 422,
+        "detail": "customer_message: Input should be a valid string; model: Input should be a valid string",
+        "errors": [{"field": "model", "message": "Input should be a valid string"},
+                   {"field": "customer_message", "message": "Input should be a valid string"}],
+    }
+    page.route("**/v1/rewrites", lambda route: route.fulfill(
+        status=422, content_type="application/problem+json", body=json.dumps(problem)))
+    page.get_by_role("button", name="Rewrite", exact=True).click()
+    expect(page.locator("#customer-message-error")).to_have_text("Input should be a valid string.")
+    assert page.evaluate("document.activeElement.id") == "customer-message"
+
+    # A field the page does not have: said below, as before.
+    problem.update(errors=[{"field": "model", "message": "model 'x' is not allowed"}], detail="model: model 'x' is not allowed")
+    page.get_by_role("button", name="Rewrite", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text("The service could not use this request. (model: model 'x' is not allowed.)")
+    expect(page.locator(".field-error")).to_have_count(0)
+    assert page.errors == [] or all("422" in error for error in page.errors)

@@ -12,6 +12,7 @@
     template: $("template"), version: $("template-version"), templateHint: $("template-hint"),
     variables: $("variables"), variableFields: $("variable-fields"),
     keySection: $("key-section"), key: $("api-key"), forgetKey: $("forget-key"),
+    keySummary: document.querySelector("#key-section summary"),
     rewrite: $("rewrite"), stop: $("stop"), shortcut: $("shortcut"),
     output: $("output"), status: $("status"), error: $("error"), text: $("rewrite-text"),
     resultActions: $("result-actions"), copy: $("copy"), again: $("again"),
@@ -25,6 +26,8 @@
   let running = null;          // AbortController of the rewrite in flight
   let lastRequest = null;      // what the shown result was made from
   let lastResult = null;
+  // Mac keyboards send ⌘ where others send Ctrl (iPads report themselves as Macs).
+  const IS_MAC = /Mac|iPhone|iPad|iPod/.test(`${navigator.platform} ${navigator.userAgent}`);
   const NUMBER = new Intl.NumberFormat("en");
 
   // --- small helpers ------------------------------------------------------------------------
@@ -72,6 +75,57 @@
     return `${(words && COUNT_WORDS[n]) || NUMBER.format(n)} ${n === 1 ? one : many}`;
   }
 
+  // --- messages by a field ------------------------------------------------------------------
+
+  /** The name an agent sees on a control: its label's own text ("Your draft", "Tone"...). */
+  function labelOf(control) {
+    const label = control.labels && control.labels[0];
+    return label ? label.firstChild.textContent.trim() : control.id;
+  }
+
+  /** A message right under a control, read with it by screen readers, until clearFieldError. */
+  function setFieldError(control, text) {
+    const id = `${control.id}-error`;
+    let note = document.getElementById(id);
+    if (!note) {
+      note = make("p", { className: "field-error", id });
+      control.after(note);
+      control.setAttribute("aria-describedby", `${id} ${control.getAttribute("aria-describedby") || ""}`.trim());
+    }
+    note.textContent = text;
+    control.setAttribute("aria-invalid", "true");
+  }
+
+  function clearFieldError(control) {
+    const note = document.getElementById(`${control.id}-error`);
+    if (note) {
+      note.remove();
+      const rest = (control.getAttribute("aria-describedby") || "").split(" ").filter((id) => id && id !== note.id);
+      if (rest.length) control.setAttribute("aria-describedby", rest.join(" "));
+      else control.removeAttribute("aria-describedby");
+    }
+    control.removeAttribute("aria-invalid");
+  }
+
+  /** The messages of the last request; the API key's stays until the key is changed. */
+  function clearRequestErrors() {
+    for (const control of el.form.querySelectorAll("[aria-invalid]")) {
+      if (control !== el.key) clearFieldError(control);
+    }
+  }
+
+  /** Focuses a control that has a message; returns the status line's pointer to it. */
+  function pointTo(control) {
+    if (control === el.key) el.keySection.open = true;
+    control.focus();
+    return `see the message under ${quoted(labelOf(control))}`;
+  }
+
+  /** Shows each [control, message] under its control and points to the first. */
+  function showFieldErrors(pairs) {
+    for (const [control, message] of pairs) setFieldError(control, message);
+    return pointTo(pairs[0][0]);
+  }
 
   // --- errors in words ----------------------------------------------------------------------
 
@@ -79,6 +133,7 @@
     constructor(status, body, headers) {
       super((body && body.detail) || `HTTP ${status}`);
       this.status = status;
+      this.body = body || {};
       this.title = body && body.title;
       this.detail = body && body.detail;
       this.requestId = (body && body.request_id) || (headers && headers.get("x-request-id")) || "";
@@ -92,11 +147,47 @@
     return new ApiProblem(response.status, body, response.headers);
   }
 
+  function keyRefused(err) {
+    return err instanceof ApiProblem && (err.status === 401 || err.status === 403);
+  }
+
+  const API_FIELDS = { draft: "draft", customer_message: "customer-message", template: "template", template_version: "template-version" };
+
+  /** The page's control for a field the API names ("draft", "variables.tone"...), or null. */
+  function controlFor(field) {
+    if (typeof field !== "string") return null;
+    if (field === "variables" || field.startsWith("variables.")) {
+      return document.getElementById(`var-${field.slice("variables.".length)}`) || el.template;
+    }
+    return API_FIELDS[field] ? $(API_FIELDS[field]) : null;
+  }
+
+  /** A 422's messages as [control, message] for the fields of this page: from `errors`, else
+   * from the field it names (`field`, or the template's `variables` or `template`). */
+  function fieldErrorsOf(err) {
+    if (!(err instanceof ApiProblem) || err.status !== 422) return [];
+    const body = err.body;
+    let named = Array.isArray(body.errors) ? body.errors.map((e) => [e.field, e.message]) : [];
+    if (!named.length && body.field) named = [[body.field, err.detail]];
+    if (!named.length && Array.isArray(body.variables)) named = body.variables.map((name) => [`variables.${name}`, err.detail]);
+    if (!named.length && body.template) named = [["template", err.detail]];
+    const pairs = [];
+    for (const [field, message] of named) {
+      const control = controlFor(field);
+      if (!control || pairs.some(([c]) => c === control)) continue;
+      let text = String(message || err.detail || "");
+      if (text.startsWith(`${field}: `)) text = text.slice(field.length + 2); // "draft: 9000 characters is..."
+      text = text.charAt(0).toUpperCase() + text.slice(1);
+      pairs.push([control, /[.!?]$/.test(text) ? text : `${text}.`]);
+    }
+    return pairs;
+  }
+
   function later(seconds) {
     return seconds ? `Wait ${seconds} second${seconds === 1 ? "" : "s"} and try again.` : "Try again in a moment.";
   }
 
-  /** The sentence an agent reads for a failed call; `key` says it is about the API key. */
+  /** The sentence an agent reads for a failed call. */
   function explain(err, midStream = false) {
     if (!(err instanceof ApiProblem)) {
       if (err && err.name === "TypeError") {
@@ -109,10 +200,9 @@
       case 401:
       case 403:
         return {
-          key: true,
           text: el.key.value.trim()
-            ? "The service did not accept your API key. Check the key in the API key field and try again."
-            : "This service needs an API key. Enter yours in the API key field, then try again.",
+            ? "The service did not accept this API key. Check it, then try again."
+            : "This service needs an API key. Enter yours here, then try again.",
         };
       case 413: return { text: `Your draft is too long for the service.${detail}` };
       case 415:
@@ -130,15 +220,9 @@
   }
 
   function showError(err, midStream = false) {
-    const { text, key } = explain(err, midStream);
+    const { text } = explain(err, midStream);
     const prefix = midStream ? "The rewrite failed partway and was discarded. " : "";
     el.error.replaceChildren(make("p", { text: prefix + text }));
-    if (key) {
-      el.keySection.open = true;
-      const link = make("a", { href: "#api-key", text: "Go to the API key field" });
-      link.addEventListener("click", (event) => { event.preventDefault(); el.key.focus(); });
-      el.error.append(make("p", {}, link));
-    }
     if (err instanceof ApiProblem && err.requestId) {
       el.error.append(make("p", { className: "hint", text: `Reference for your admin: ${err.requestId}` }));
     }
@@ -150,25 +234,45 @@
     el.error.replaceChildren();
   }
 
+  // --- the API key ----------------------------------------------------------------------------
+
+  function describeKey() {
+    el.keySummary.textContent = storageGet(KEY_STORE) ? "API key (saved in this browser)" : "API key";
+  }
+
+  /** After an answer to a request sent with `key`: a key that worked is saved, a refused one is
+   * not (and is forgotten if it was saved), and its message goes by the key field. */
+  function noteKey(key, outcome) {
+    if (outcome === true) {
+      storageSet(KEY_STORE, key);
+      if (el.key.value.trim() === key) clearFieldError(el.key);
+    } else if (keyRefused(outcome)) {
+      if (storageGet(KEY_STORE) === key) storageSet(KEY_STORE, "");
+      el.keySection.open = true;
+      setFieldError(el.key, explain(outcome).text);
+    }
+    describeKey();
+  }
+
   // --- templates ----------------------------------------------------------------------------
 
   async function loadTemplates() {
     el.templateHint.textContent = "Loading templates…";
+    const key = el.key.value.trim();
     try {
       const response = await fetch("v1/templates", { headers: apiHeaders({ Accept: "application/json" }), cache: "no-store" });
       if (!response.ok) throw await problemFrom(response);
       const data = await response.json();
       templates = data.templates || [];
       defaultTemplate = data.default || "";
+      noteKey(key, true);
     } catch (err) {
       templates = [];
-      const { text, key } = explain(err);
-      if (key) el.keySection.open = true;
-      el.templateHint.textContent = key
-        ? `${text} The default template is used until then.`
-        : `Could not load the templates: ${text} The default template is used.`;
-      fillTemplates();
-      return;
+      noteKey(key, err);
+      // A refused key is explained once, by the key field.
+      el.templateHint.textContent = keyRefused(err)
+        ? "The default template is used until the service accepts your API key."
+        : `Could not load the templates: ${explain(err).text} The default template is used.`;
     }
     fillTemplates();
   }
@@ -301,17 +405,21 @@
     return request;
   }
 
+  /** What the page itself refuses to send, as [control, message] pairs. */
+  function formProblems() {
+    const problems = [];
+    if (!el.draft.value.trim()) problems.push([el.draft, "Write or paste your draft first."]);
+    return problems;
+  }
+
   function startRewrite() {
-    if (!el.draft.value.trim()) {
-      el.draft.setAttribute("aria-invalid", "true");
+    clearRequestErrors();
+    const problems = formProblems();
+    if (problems.length) {
       clearError();
-      el.error.replaceChildren(make("p", { text: "Write or paste your draft first." }));
-      el.error.hidden = false;
-      el.status.textContent = "Nothing to rewrite yet.";
-      el.draft.focus();
+      el.status.textContent = `Nothing was sent: ${showFieldErrors(problems)}.`;
       return;
     }
-    el.draft.removeAttribute("aria-invalid");
     lastRequest = buildRequest();
     run(lastRequest);
   }
@@ -351,6 +459,7 @@
     setBusy(true);
     el.status.textContent = "Rewriting… the text is checked against your draft when it is complete.";
     let preview = "";
+    const key = el.key.value.trim();
     try {
       const response = await fetch("v1/rewrites", {
         method: "POST",
@@ -360,6 +469,7 @@
         cache: "no-store",
       });
       if (!response.ok) throw await problemFrom(response);
+      noteKey(key, true);
       if (!(response.headers.get("content-type") || "").includes("text/event-stream")) {
         showResult(await response.json());
         return;
@@ -391,11 +501,19 @@
       // Streamed text the guard has not passed is never left on screen.
       el.text.textContent = "";
       el.text.classList.remove("preview");
-      showError(err, Boolean(preview));
-      el.status.textContent = "The rewrite failed: see the message below.";
       el.copy.hidden = true; // nothing to copy, but "Try again" stays at hand
       el.resultActions.hidden = false;
-      revealOutput();
+      const fields = fieldErrorsOf(err); // a 422 about fields of this page
+      if (keyRefused(err)) {
+        noteKey(key, err);
+        el.status.textContent = `The rewrite failed: ${pointTo(el.key)}.`;
+      } else if (fields.length) { // the message goes by the field it is about, not below
+        el.status.textContent = `The rewrite failed: ${showFieldErrors(fields)}.`;
+      } else {
+        showError(err, Boolean(preview));
+        el.status.textContent = "The rewrite failed: see the message below.";
+        revealOutput();
+      }
     } finally {
       if (running === controller) {
         running = null;
@@ -627,18 +745,30 @@
       el.copy.textContent = "Copied";
       setTimeout(() => { el.copy.textContent = "Copy"; }, 2000);
     } catch {
-      el.status.textContent = "Could not copy automatically: select the text and press Ctrl+C.";
+      el.status.textContent = `Could not copy automatically: select the text and copy it${touchOnly() ? "" : ` (${IS_MAC ? "⌘" : "Ctrl"}+C)`}.`;
     }
   }
 
   // --- wiring -------------------------------------------------------------------------------
 
+  /** A phone or tablet without a mouse or trackpad: most likely no keyboard either. */
+  function touchOnly() {
+    return window.matchMedia("(pointer: coarse)").matches && !window.matchMedia("(any-pointer: fine)").matches;
+  }
+
+  function describeShortcut() {
+    const none = touchOnly();
+    el.shortcut.hidden = none;
+    if (none) el.rewrite.removeAttribute("aria-describedby"); // a hidden hint is still read out
+    else el.rewrite.setAttribute("aria-describedby", "shortcut");
+    if (IS_MAC) el.shortcut.replaceChildren(make("kbd", { text: "⌘" }), "+", make("kbd", { text: "Enter" }), " from any field");
+  }
+
   function init() {
     el.key.value = storageGet(KEY_STORE);
-    el.keySection.querySelector("summary").textContent = el.key.value ? "API key (saved in this browser)" : "API key";
-    if (/Mac|iPhone|iPad/.test(navigator.userAgent)) {
-      el.shortcut.replaceChildren(make("kbd", { text: "⌘" }), "+", make("kbd", { text: "Enter" }), " from any field");
-    }
+    describeKey();
+    describeShortcut();
+    for (const area of [el.draft, el.customer]) area.addEventListener("input", () => clearFieldError(area));
 
     el.form.addEventListener("submit", (event) => { event.preventDefault(); startRewrite(); });
     document.addEventListener("keydown", (event) => {
@@ -652,20 +782,20 @@
     el.copy.addEventListener("click", copyResult);
     el.template.addEventListener("change", () => {
       storageSet(TEMPLATE_STORE, el.template.value);
+      clearFieldError(el.template);
       el.version.value = "";
       fillVersions();
     });
-    el.version.addEventListener("change", describeTemplate);
-    el.draft.addEventListener("input", () => el.draft.removeAttribute("aria-invalid"));
-    el.key.addEventListener("input", () => storageSet(KEY_STORE, el.key.value.trim()));
-    el.key.addEventListener("change", () => {
-      el.keySection.querySelector("summary").textContent = el.key.value.trim() ? "API key (saved in this browser)" : "API key";
-      loadTemplates();
-    });
+    el.version.addEventListener("change", () => { clearFieldError(el.version); describeTemplate(); });
+    el.variableFields.addEventListener("input", (event) => clearFieldError(event.target));
+    // The key is saved only once the service has accepted it (see noteKey).
+    el.key.addEventListener("input", () => clearFieldError(el.key));
+    el.key.addEventListener("change", loadTemplates);
     el.forgetKey.addEventListener("click", () => {
       el.key.value = "";
       storageSet(KEY_STORE, "");
-      el.keySection.querySelector("summary").textContent = "API key";
+      clearFieldError(el.key);
+      describeKey();
       el.status.textContent = "The API key was removed from this browser.";
       el.key.focus();
     });
