@@ -473,6 +473,13 @@ ADDED_THREE = (
 )
 
 
+@pytest.fixture(scope="module")
+def limited_service(provider):
+    """Drafts and customer messages of at most 100 characters."""
+    with Service(max_draft_chars=100) as running:
+        yield running
+
+
 def visible_text(locator) -> str:
     """The text a sighted reader sees: without the visually hidden labels."""
     return locator.evaluate(
@@ -603,6 +610,48 @@ def test_the_shortcut_hint_fits_the_device(browser, service, upstream, width, op
             button.tap()
             expect(page.locator("#verdict-summary")).to_have_text("Every fact of your draft is kept.")
             assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page.errors == []
+    finally:
+        page.context.close()
+
+
+def test_the_boxes_count_down_to_the_services_limit_and_refuse_more(browser, service, limited_service, upstream):
+    from playwright.sync_api import expect
+
+    page = new_page(browser, width=375, height=800)
+    try:
+        response = page.goto(service.url)  # the default settings: 8,000
+        assert "unsafe-inline" not in response.headers["content-security-policy"]
+        expect(page.locator("#draft-count")).to_have_text("8,000 characters left")
+
+        page.goto(limited_service.url)  # the limit comes from the settings of the service
+        wait_for_templates(page)
+        draft = page.get_by_label("Your draft", exact=True)
+        customer = page.get_by_label("Customer's message")
+        expect(draft).to_have_attribute("data-max-chars", "100")
+        expect(page.locator("#customer-message-count")).to_have_text("100 characters left")
+        draft.fill("😀" * 99)  # counted as the service counts: one character each
+        expect(page.locator("#draft-count")).to_have_text("1 character left")
+        expect(draft).to_have_accessible_description(re.compile(r"^1 character left"))
+
+        draft.fill("x" * 130)
+        expect(page.locator("#draft-count")).to_have_text("30 characters over the limit of 100")
+        page.get_by_role("button", name="Rewrite", exact=True).click()
+        expect(draft).to_have_accessible_description(re.compile(
+            r"^Your draft is 130 characters long; the limit is 100\. Shorten it by 30 characters, then try again\."
+        ))
+        expect(page.get_by_role("status")).to_have_text("Nothing was sent: see the message under “Your draft”.")
+        assert page.evaluate("document.activeElement.id") == "draft"
+
+        draft.fill(DRAFT[:90])
+        expect(page.locator("#draft-error")).to_have_count(0)  # typing clears it
+        customer.fill("y" * 101)
+        page.get_by_role("button", name="Rewrite", exact=True).click()
+        expect(page.locator("#customer-message-error")).to_have_text(
+            "The customer's message is 101 characters long; the limit is 100. Shorten it by 1 character, then try again."
+        )
+        assert page.evaluate("document.activeElement.id") == "customer-message"
+        assert upstream.calls == []  # nothing over the limit reached the service
         assert page.errors == []
     finally:
         page.context.close()

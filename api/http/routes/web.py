@@ -1,16 +1,21 @@
 """The support agents' page: `GET /` serves `api/http/static/index.html`, `/static/...` its script and
 style. Plain files shipped in the package, no build step; the page calls the /v1 API from the
-browser (with the agent's key, if the service needs one), so the page itself needs no key."""
+browser (with the agent's key, if the service needs one), so the page itself needs no key.
+
+The page's one server-side touch: the length limits of the running service's settings are filled
+into index.html's `data-max-chars` attributes per request, since the CSP allows no inline script."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+PAGE = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+MAX_DRAFT_CHARS = "{{max_draft_chars}}"  # in index.html; draft and customer message alike
 
 # Only our own files: no inline script or style, no other origin, nothing may frame the page
 # (the key field must not be clickjacked), and no form may post anywhere (the page uses fetch).
@@ -30,7 +35,7 @@ router.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
 
 @router.get("/")
-async def index() -> FileResponse:
-    return FileResponse(
-        STATIC_DIR / "index.html", media_type="text/html; charset=utf-8", headers=PAGE_HEADERS
-    )
+async def index(request: Request) -> HTMLResponse:
+    settings = request.app.state.settings
+    page = PAGE.replace(MAX_DRAFT_CHARS, str(int(settings.max_draft_chars)))
+    return HTMLResponse(page, headers=PAGE_HEADERS)

@@ -127,6 +127,40 @@
     return pointTo(pairs[0][0]);
   }
 
+  // --- length limits (filled into data-max-chars by the server from its settings) ----------
+
+  function limitOf(area) {
+    const limit = Number(area.dataset.maxChars);
+    return Number.isInteger(limit) && limit > 0 ? limit : 0;
+  }
+
+  /** Characters as the service counts them (code points: an emoji is one). */
+  function length(text) {
+    return Array.from(text).length;
+  }
+
+  function showCount(area) {
+    const out = $(`${area.id}-count`);
+    const limit = limitOf(area);
+    out.hidden = !limit;
+    if (!limit) return;
+    const left = limit - length(area.value);
+    out.textContent = left >= 0
+      ? `${count(left, "character", "characters", false)} left`
+      : `${count(-left, "character", "characters", false)} over the limit of ${NUMBER.format(limit)}`;
+    out.classList.toggle("over", left < 0);
+  }
+
+  /** The message for a box over its limit, or "". */
+  function overLimit(area) {
+    const limit = limitOf(area);
+    const n = length(area.value);
+    if (!limit || n <= limit) return "";
+    const what = area === el.draft ? "Your draft" : "The customer's message";
+    return `${what} is ${count(n, "character", "characters", false)} long; the limit is ${NUMBER.format(limit)}. ` +
+      `Shorten it by ${count(n - limit, "character", "characters", false)}, then try again.`;
+  }
+
   // --- errors in words ----------------------------------------------------------------------
 
   class ApiProblem extends Error {
@@ -409,6 +443,10 @@
   function formProblems() {
     const problems = [];
     if (!el.draft.value.trim()) problems.push([el.draft, "Write or paste your draft first."]);
+    for (const area of [el.draft, el.customer]) {
+      const message = overLimit(area);
+      if (message) problems.push([area, message]);
+    }
     return problems;
   }
 
@@ -768,7 +806,10 @@
     el.key.value = storageGet(KEY_STORE);
     describeKey();
     describeShortcut();
-    for (const area of [el.draft, el.customer]) area.addEventListener("input", () => clearFieldError(area));
+    for (const area of [el.draft, el.customer]) {
+      showCount(area);
+      area.addEventListener("input", () => { showCount(area); clearFieldError(area); });
+    }
 
     el.form.addEventListener("submit", (event) => { event.preventDefault(); startRewrite(); });
     document.addEventListener("keydown", (event) => {
