@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator, BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, field_validator, model_serializer,
+)
 
 from api.guard.verdict import ViolationKind, WarningKind
 
@@ -68,7 +70,7 @@ class RewriteRequest(BaseModel):
     @classmethod
     def _draft_not_blank(cls, value: str) -> str:
         if not value.strip():
-            raise ValueError("draft must not be empty or whitespace only")
+            raise ValueError("must not be empty or whitespace only")
         return value
 
     @field_validator("template")
@@ -203,6 +205,12 @@ class Problem(BaseModel):
     variables: list[str] | None = Field(None, description="template variable problems: the variables at fault")
     template: str | None = Field(None, description="an unknown template or version: what was asked for")
     failures: list[str] | None = Field(None, description="502: each failed model call, in order (model: what happened)")
+
+    @model_serializer(mode="wrap")
+    def _without_unset(self, handler: SerializerFunctionWrapHandler):
+        """A problem names only what applies: the optional members it has no value for are left
+        out, not sent as null (the JSON the HTTP layer writes directly looks the same)."""
+        return {key: value for key, value in handler(self).items() if value is not None}
 
 
 class BatchRequest(BaseModel):

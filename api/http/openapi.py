@@ -82,8 +82,8 @@ BATCH_RESULT = {
     "results": [
         {**REWRITE_RESULT, "rewrite": "Good news: order #1 shipped.", "diff": [
             {"op": "insert", "text": "Good news: "}, {"op": "equal", "text": "order #1 shipped."}]},
-        _problem(422, "Invalid request", "draft: draft must not be empty or whitespace only", index=1,
-                 errors=[{"field": "draft", "message": "draft must not be empty or whitespace only"}]),
+        _problem(422, "Invalid request", "draft: must not be empty or whitespace only", index=1,
+                 errors=[{"field": "draft", "message": "must not be empty or whitespace only"}]),
         {**REWRITE_RESULT, "rewrite": "Thanks for your patience: your refund has been sent.",
          "template": {"name": "concise", "version": 1}, "diff": [
              {"op": "insert", "text": "Thanks for your patience: your refund has been sent."},
