@@ -1,7 +1,13 @@
 """Command line of the eval harness.
 
-Exit codes: 0 all good, 1 a gate failed, 2 bad input (dataset, options, template), 130 interrupted
-(completed cells are cached: run the same command again to resume).
+  python -m evals run --dataset PATH --out DIR [--template ...] [--model ...]   score a matrix
+  python -m evals compare RUN_A RUN_B                                          what changed
+
+Exit codes:
+  0    all good
+  1    a gate failed (--fail-under, --max-regression), each failure printed
+  2    bad input or usage: a dataset (its bad lines by number), an option, a template, a run directory
+  130  interrupted (completed cells are cached: run the same command again to resume)
 """
 
 from __future__ import annotations
@@ -13,19 +19,27 @@ import sys
 from pathlib import Path
 
 from api.core import limits
-from api.core.errors import RewriterError, TemplateLoadError
 from api.core.settings import PROJECT_ROOT, get_settings
 
+from . import dataset as datasets
 from .compare import GateError, check_fail_under, check_regressions, compare, load_run, parse_thresholds
-from .dataset import DatasetError
-from .generate import CellFailed
+
+# The generation side (litellm, through api.core.rewriter), the scorers (ragas, torch) and the
+# report are imported by `run` only: `--help` and `compare` start without them.
+
+EXIT_CODES = __doc__[__doc__.index("Exit codes:"):].rstrip()
+
+
+class _Help(argparse.HelpFormatter):
+    """Descriptions filled to the terminal as usual; the exit-code table kept as written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith("Exit codes:"):
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .report import write_all
-    from .run import run
-    from .summary import summarise
-
     try:
         fail_under = parse_thresholds(args.fail_under, "--fail-under")
         max_regression = parse_thresholds(args.max_regression, "--max-regression")
@@ -42,11 +56,25 @@ def _run(args: argparse.Namespace) -> int:
         except FileNotFoundError as exc:
             print(f"error: --baseline: {exc}", file=sys.stderr)
             return 2
+    try:
+        for path in args.dataset:  # before the seconds of imports below: a typo fails at once
+            datasets.load(Path(path))
+    except datasets.DatasetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+    from api.core.errors import RewriterError, TemplateLoadError
+
+    from .generate import CellFailed
+    from .report import write_all
+    from .run import run
+    from .summary import summarise
+
     settings = get_settings()
     config = _config(args, settings)
     try:
         outcome = asyncio.run(run(config, settings))
-    except DatasetError as exc:
+    except datasets.DatasetError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except (RewriterError, TemplateLoadError, CellFailed) as exc:
@@ -117,13 +145,24 @@ def _compare(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except (ValueError, KeyError) as exc:  # a summary.json or results.jsonl that is not a run's
+        print(f"error: {args.run_a} or {args.run_b} does not hold a run this version can read: "
+              f"{type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m evals", description="Score templates x models against reference replies.")
+    common = {"epilog": EXIT_CODES, "formatter_class": _Help}
+    parser = argparse.ArgumentParser(
+        prog="python -m evals", description="Score templates x models against reference replies.", **common
+    )
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run a template x model matrix over datasets")
+    run = sub.add_parser("run", help="run a template x model matrix over datasets",
+                         description="Generate a rewrite for every case x template x model (x --repeat), "
+                         "score it, write results.jsonl, summary.json, report.md and report.html to --out, "
+                         "and check the gates.",
+                         **common)
     run.add_argument("--dataset", action="append", required=True, metavar="PATH", help="JSONL dataset (repeatable)")
     run.add_argument("--template", action="append", metavar="NAME[@VERSION]", help="template (repeatable; default: the service's default)")
     run.add_argument("--model", action="append", metavar="MODEL", help="litellm model (repeatable; default: REWRITER_MODEL)")
@@ -139,13 +178,28 @@ def main(argv: list[str] | None = None) -> int:
                      help="with --baseline: exit 1 when a metric got worse by more than DELTA (repeatable)")
     run.add_argument("--temperature", type=float, help="override the templates' temperature")
     run.add_argument("--max-tokens", type=int, help="override the templates' max_tokens")
-    run.add_argument("--cache-dir", default=str(PROJECT_ROOT / ".cache" / "evals"), metavar="DIR")
+    cache_dir = PROJECT_ROOT / ".cache" / "evals"
+    run.add_argument("--cache-dir", default=str(cache_dir), metavar="DIR",
+                     help="where generations and judgements are cached, so a rerun or an interrupted run "
+                     f"resumes (default {cache_dir})")
     run.add_argument("--no-embeddings", action="store_true", help="skip semantic similarity (no torch model load)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
-    cmp = sub.add_parser("compare", help="per-metric deltas and the cases that got worse")
-    cmp.add_argument("run_a")
-    cmp.add_argument("run_b")
-    args = parser.parse_args(argv)
+    cmp = sub.add_parser("compare", help="per-metric deltas and the cases that got worse",
+                         description="Compare two runs: for each template x model, each metric's mean "
+                         "before and after with the delta (marked when worse), then the cases that got "
+                         "worse. Prints Markdown.",
+                         **common)
+    cmp.add_argument("run_a", metavar="RUN_A", help="the earlier run (the baseline): a `run --out` directory")
+    cmp.add_argument("run_b", metavar="RUN_B",
+                     help="the later run, compared against RUN_A: a `run --out` directory")
+    try:
+        return _main(parser, parser.parse_args(argv))
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.command == "run":
         if args.concurrency < 1 or args.repeat < 1:
             parser.error("--concurrency and --repeat must be at least 1")
