@@ -316,12 +316,7 @@ def _templates(args: argparse.Namespace) -> int:
     except UnknownTemplate:
         default = None
     if args.json:
-        listing = {"default": settings.default_template, "templates": [
-            {"name": name, "latest_version": versions[-1].version,
-             "description": versions[-1].spec.description, "versions": [t.describe() for t in versions]}
-            for name, versions in ((name, registry.versions(name)) for name in registry.names())
-        ]}
-        print(json.dumps(listing, indent=2))
+        print(json.dumps(registry.listing(settings.default_template), indent=2))
         return EXIT_OK
     for template in registry:
         versions = registry.versions(template.name)
@@ -338,23 +333,12 @@ def _templates(args: argparse.Namespace) -> int:
 
 # --- new-key --------------------------------------------------------------------------------
 
-_NAME_RULE = "1 to 64 letters, digits, '_', '.' or '-'"
-
-
 def _check_key_name(name: str) -> None:
-    """The name first: a ':' or ',' in it would split the REWRITER_API_KEYS entry elsewhere."""
-    from api.http.keys import _NAME  # the rule parse_entry applies
+    from api.http.keys import name_problem  # the rule parse_entry applies
 
-    if _NAME.fullmatch(name):
-        return
-    if not name:
-        problem = "it is empty"
-    elif len(name) > 64:
-        problem = f"it is {len(name)} characters long"
-    else:
-        shown = sorted({c for c in name if not _NAME.fullmatch(c)})
-        problem = "it has " + ", ".join(repr(c) for c in shown) + " in it"
-    raise _Fail(EXIT_INPUT, f"error: bad key name {name!r}: {problem}; a name is {_NAME_RULE}")
+    problem = name_problem(name)
+    if problem:
+        raise _Fail(EXIT_INPUT, f"error: bad key name {name!r}: {problem}")
 
 
 def _new_key(args: argparse.Namespace) -> int:
@@ -454,7 +438,7 @@ def _parser() -> argparse.ArgumentParser:
         "(NAME:SHA256 of the key). Only the entry goes into the configuration; the key is not stored.",
         **common,
     )
-    key.add_argument("name", help=f"the integration's name, shown in logs and metrics: {_NAME_RULE}")
+    key.add_argument("name", help="the integration's name, shown in logs and metrics: 1 to 64 letters, digits, '_', '.' or '-'")
     key.add_argument("--stdin", action="store_true",
                      help="make the entry for the key on stdin's first line instead of making a new key")
     return parser

@@ -56,7 +56,7 @@ def test_key_entries_parse_with_names_and_optional_limits():
     ("entry", "says"),
     [
         ("just-a-key", "NAME:SHA256HEX"),
-        ("bad name:" + "a" * 64, "name must be"),
+        ("bad name:" + "a" * 64, "bad name: it has ' ' in it; a name is 1 to 64 letters"),
         ("helpdesk:s3cret", "not the key itself"),
         ("helpdesk:" + "a" * 64 + ":many", "RPM must be a whole number"),
     ],

@@ -234,6 +234,17 @@ class TemplateRegistry:
     def names(self) -> list[str]:
         return sorted(self._by_name)
 
+    def summary(self, name: str) -> dict[str, Any]:
+        """One template with all its versions, as GET /v1/templates/{name} answers it."""
+        versions = self.versions(name)
+        latest = versions[-1]
+        return {"name": name, "latest_version": latest.version, "description": latest.spec.description,
+                "versions": [t.describe() for t in versions]}
+
+    def listing(self, default: str) -> dict[str, Any]:
+        """Every template, as GET /v1/templates (and `python -m api templates --json`) lists them."""
+        return {"default": default, "templates": [self.summary(name) for name in self.names()]}
+
     def versions(self, name: str) -> list[Template]:
         if name not in self._by_name:
             raise UnknownTemplate(

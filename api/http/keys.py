@@ -60,6 +60,23 @@ def _limit(text: str, what: str, position: int) -> int | None:
     return int(text)
 
 
+NAME_RULE = "1 to 64 letters, digits, '_', '.' or '-'"
+
+
+def name_problem(name: str) -> str | None:
+    """What is wrong with a key's name, in words (a ':' or ',' in it would split the
+    REWRITER_API_KEYS entry elsewhere); None for a good one."""
+    if _NAME.fullmatch(name):
+        return None
+    if not name:
+        problem = "it is empty"
+    elif len(name) > 64:
+        problem = f"it is {len(name)} characters long"
+    else:
+        problem = "it has " + ", ".join(repr(c) for c in sorted({c for c in name if not _NAME.fullmatch(c)})) + " in it"
+    return f"{problem}; a name is {NAME_RULE}"
+
+
 def parse_entry(entry: str, position: int = 1) -> ApiKey:
     parts = entry.strip().split(":")
     if len(parts) not in (2, 3, 4):
@@ -68,10 +85,9 @@ def parse_entry(entry: str, position: int = 1) -> ApiKey:
             "(make one with `python -m api new-key NAME`)"
         )
     name, hexdigest = parts[0], parts[1].lower()
-    if not _NAME.match(name):
-        raise KeyConfigError(
-            f"REWRITER_API_KEYS entry {position}: the name must be 1-64 letters, digits, '_', '.' or '-'"
-        )
+    problem = name_problem(name)
+    if problem:
+        raise KeyConfigError(f"REWRITER_API_KEYS entry {position}: bad name: {problem}")
     if not _HEX.match(hexdigest):
         raise KeyConfigError(
             f"REWRITER_API_KEYS entry {position} ({name}): the digest must be 64 hex characters, the "

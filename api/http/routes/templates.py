@@ -17,25 +17,11 @@ router = APIRouter(
 )
 
 
-def _summary(registry: TemplateRegistry, name: str) -> dict:
-    versions = registry.versions(name)
-    latest = versions[-1]
-    return {
-        "name": name,
-        "latest_version": latest.version,
-        "description": latest.spec.description,
-        "versions": [t.describe() for t in versions],
-    }
-
-
 @router.get("", response_model=TemplateList)
 async def list_templates(request: Request) -> dict:
     """Every template with its versions, variables and model parameters."""
     registry: TemplateRegistry = request.app.state.rewriter.templates
-    return {
-        "default": request.app.state.settings.default_template,
-        "templates": [_summary(registry, name) for name in registry.names()],
-    }
+    return registry.listing(request.app.state.settings.default_template)
 
 
 @router.get(
@@ -47,6 +33,6 @@ async def get_template(name: str, request: Request) -> dict:
     """One template with all its versions; 404 for an unknown name."""
     registry: TemplateRegistry = request.app.state.rewriter.templates
     try:
-        return _summary(registry, name)
+        return registry.summary(name)
     except UnknownTemplate as exc:
         raise HTTPException(404, detail=exc.detail) from exc
