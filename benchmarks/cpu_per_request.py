@@ -1,10 +1,10 @@
 """CPU time the service spends on one rewrite, in-process: the whole app (middleware, route, core,
-guard, gateway through litellm) called over httpx's ASGI transport, the upstream mocked at the
+guard, gateway through each lane: the openai SDK and litellm) called over httpx's ASGI transport, the upstream mocked at the
 HTTP layer with respx (so no other process shares the measurement). Sequential requests; the
 median over rounds of the process CPU time per request, for a plain rewrite, a repaired one (two
 model calls) and a stream.
 
-    .venv/bin/python -m benchmarks.cpu_per_request [--requests 200] [--rounds 5]
+    .venv/bin/python -m benchmarks.cpu_per_request [--requests 200] [--rounds 5] [--lane openai]
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ DRAFT = (
     "email and we will look into it. Track it at https://example.com/refunds/4821."
 )
 KINDS = ("passed", "repaired", "stream")
+LANES = ("openai", "litellm")
 CUSTOMER = "I returned the blender two weeks ago and still have no refund. This is ridiculous."
 
 
@@ -57,9 +58,9 @@ def answer(request: httpx.Request, *, drop_first: list[bool]) -> httpx.Response:
     })
 
 
-async def measure(kind: str, requests: int, rounds: int) -> dict[str, float]:
+async def measure(kind: str, lane: str, requests: int, rounds: int) -> dict[str, float]:
     settings = Settings(model="openai/gpt-4o-mini", model_api_base=UPSTREAM, model_api_key="x",
-                        log_level="WARNING", _env_file=None)
+                        log_level="WARNING", litellm_only=lane == "litellm", _env_file=None)
     app = create_app(settings)
     drop_first = [kind == "repaired"]
     payload = {"draft": DRAFT, "customer_message": CUSTOMER, "stream": kind == "stream"}
@@ -88,14 +89,20 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--kind", action="append", choices=KINDS, help="measure only these (default: all)")
+    parser.add_argument("--lane", action="append", choices=LANES, help="measure only these lanes (default: both)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "cpu_per_request.json")
     args = parser.parse_args()
-    results = {kind: asyncio.run(measure(kind, args.requests, args.rounds)) for kind in args.kind or KINDS}
-    print(f"CPU per request, {args.rounds} rounds of {args.requests} sequential requests (ms)")
-    print("| request | median | min | max |")
-    print("|---|---:|---:|---:|")
-    for kind, figures in results.items():
-        print(f"| {kind} | {figures['cpu_ms_median']:.2f} | {figures['cpu_ms_min']:.2f} | {figures['cpu_ms_max']:.2f} |")
+    lanes = args.lane or LANES
+    results = {kind: {lane: asyncio.run(measure(kind, lane, args.requests, args.rounds)) for lane in lanes}
+               for kind in args.kind or KINDS}
+    print(f"CPU per request, {args.rounds} rounds of {args.requests} sequential requests (ms, median [min-max])")
+    print("| request | " + " | ".join(lanes) + (" | openai/litellm |" if len(lanes) == 2 else " |"))
+    print("|---|" + "---:|" * (len(lanes) + (len(lanes) == 2)))
+    for kind, by_lane in results.items():
+        cells = [f"{f['cpu_ms_median']:.2f} [{f['cpu_ms_min']:.2f}-{f['cpu_ms_max']:.2f}]" for f in by_lane.values()]
+        if len(lanes) == 2:
+            cells.append(f"{by_lane['openai']['cpu_ms_median'] / by_lane['litellm']['cpu_ms_median']:.2f}")
+        print(f"| {kind} | " + " | ".join(cells) + " |")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"requests": args.requests, "rounds": args.rounds, "results": results}, indent=2))
 

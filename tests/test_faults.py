@@ -2,7 +2,8 @@
 
 A fake upstream (`tests/fault_upstream.py`) answers 429s with Retry-After, 500s, 503s, hangs past
 the deadline, malformed JSON, truncated bodies and streams, slow tokens, and normal answers that
-pass the guard. `python -m api serve` runs against it in its own process, and rounds of concurrent
+pass the guard. `python -m api serve` runs against it in its own process, once on each lane (the openai SDK, then
+litellm), and rounds of concurrent
 plain, streaming and batch rewrites go at it over loopback. Every request must get a well-formed
 answer within its deadline (a result with its guard verdict, a documented 502/503/504 problem, or
 for a stream a final `result` or `error` event), no 500 ever, every batch item accounted for, and
@@ -67,11 +68,12 @@ def upstream():
         proc.stop()
 
 
-@pytest.fixture(scope="module")
-def service(upstream: Proc):
+@pytest.fixture(scope="module", params=["openai", "litellm"])
+def service(upstream: Proc, request):
+    """The service on each lane: the openai SDK (the default for an `openai/` model) and litellm."""
     proc = start_service(
         f"{upstream.url}/v1", timeout_s=TIMEOUT_S, max_retries=2, retry_backoff_s=0.05,
-        retry_max_backoff_s=0.2, batch_concurrency=8,
+        retry_max_backoff_s=0.2, batch_concurrency=8, litellm_only=request.param == "litellm",
     )
     try:
         proc.wait_http("/healthz", seconds=60)

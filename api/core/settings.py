@@ -41,6 +41,11 @@ class Settings(BaseSettings):
         default_factory=lambda: ["local/"],
         description="models (or prefixes ending in '/') prompted with a template's completion form",
     )
+    litellm_only: bool = Field(
+        False,
+        description="send every model through litellm, OpenAI-compatible ones too (for litellm's callbacks); "
+        "by default openai/, hosted_vllm/, lm_studio/, groq/ and together_ai/ models go through the openai SDK",
+    )
     http_transport: Literal["httpx", "aiohttp"] = Field(
         "httpx", description="litellm's HTTP transport to providers (tests mock httpx)"
     )

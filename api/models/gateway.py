@@ -1,5 +1,10 @@
-"""The one place that calls language models: a lane (litellm) behind retries, the request's
-deadline and an ordered list of fallback models, with latency, retries, tokens and cost recorded.
+"""The one place that calls language models: two lanes behind retries, the request's deadline
+and an ordered list of fallback models, with latency, retries, tokens and cost recorded.
+
+The lanes: OpenAI-compatible providers through the `openai` SDK (`openai_lane`, the fast one),
+every other provider and the embedded local model through litellm (`litellm_lane`). Each model
+of a chain goes through its own lane, so an OpenAI-compatible primary may fall back to
+`anthropic/...`. Both answer `complete` and `open_stream` in our own types.
 
 Retries (tenacity, exponential backoff with jitter, honouring `Retry-After`) happen only on
 transient failures: 408/409/425/429, 5xx, timeouts and connection errors. Anything else (bad
@@ -27,7 +32,9 @@ from api.core.settings import Settings
 from .local_provider import register
 from .completion import Completion, PromptFor
 from .failures import ProviderFailure
-from .litellm_lane import LitellmLane, cost_usd
+from .litellm_lane import LitellmLane
+from .openai_lane import OpenAILane, lane_of
+from .prices import cost_usd
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +56,7 @@ class Gateway:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.lane = LitellmLane(settings)
+        self.lanes = {"litellm": LitellmLane(settings), "openai": OpenAILane(settings)}
         # Registering loads nothing: the local model loads on first use or at start-up.
         provider = register(settings)
         self.local_model = provider if settings.uses_local_model else None
@@ -65,7 +72,7 @@ class Gateway:
     ) -> Completion:
         """One completion through the chain of models, within `deadline`."""
         run = _Run()
-        completion = await self._through_chain(self.lane.complete, prompt, params, model, deadline, run)
+        completion = await self._through_chain(self._complete, prompt, params, model, deadline, run)
         return self._settle(completion, run)
 
     async def stream(
@@ -74,17 +81,29 @@ class Gateway:
         """Yield text deltas, then the `Completion`. Retries and fallbacks apply until the first
         chunk; a failure after that raises `UpstreamError` (the text so far cannot be taken back)."""
         run = _Run()
-        opened = await self._through_chain(self.lane.open_stream, prompt, params, model, deadline, run)
-        while True:
-            try:
-                async with deadline.bound():
-                    piece = await opened.next_text()
-            except ProviderFailure as exc:
-                raise UpstreamError(f"the model stream broke off: {exc.describe(opened.model)}") from exc
-            if piece is None:
-                break
-            yield piece
-        yield self._settle(opened.completion(), run)
+        opened = await self._through_chain(self._open_stream, prompt, params, model, deadline, run)
+        try:
+            while True:
+                try:
+                    async with deadline.bound():
+                        piece = await opened.next_text()
+                except ProviderFailure as exc:
+                    raise UpstreamError(f"the model stream broke off: {exc.describe(opened.model)}") from exc
+                if piece is None:
+                    break
+                yield piece
+            yield self._settle(opened.completion(), run)
+        finally:
+            await opened.aclose()  # a stream left early (client gone, deadline) frees its connection now
+
+    def lane(self, model: str):
+        return self.lanes[lane_of(model, self.settings)]
+
+    async def _complete(self, model: str, prompt: PromptFor, params: dict[str, Any]) -> Completion:
+        return await self.lane(model).complete(model, prompt, params)
+
+    async def _open_stream(self, model: str, prompt: PromptFor, params: dict[str, Any]):
+        return await self.lane(model).open_stream(model, prompt, params)
 
     def _settle(self, completion: Completion, run: _Run) -> Completion:
         """Price the completion, count its tokens and cost, and say how it was reached."""

@@ -5,6 +5,7 @@ litellm is called. litellm's process-wide switches are set here, the one module 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 from collections.abc import Iterator
@@ -18,9 +19,9 @@ from api.core.settings import Settings
 from api.core.templates import RenderedPrompt
 
 from .local_model import LocalModelBusy
-from .local_provider import PROVIDER
 from .completion import Completion, PromptFor, Usage
 from .failures import ProviderFailure, kind_of_status, parse_retry_after
+from .tokens import count_tokens
 
 # httpx by default: the transport respx intercepts, so tests run the production path. The
 # REWRITER_HTTP_TRANSPORT setting can switch to litellm's aiohttp transport (benchmarks/README.md).
@@ -89,19 +90,6 @@ def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
     return False
 
 
-def cost_usd(model: str, usage: Usage) -> float | None:
-    """Price from litellm's bundled map; None when the model is not in it; 0 for local."""
-    if model.startswith(PROVIDER + "/"):
-        return 0.0
-    try:
-        prompt_cost, completion_cost = litellm.cost_per_token(
-            model=model, prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens,
-        )
-    except Exception:  # noqa: BLE001 - unknown model: cost unknown, not an error
-        return None
-    return round(prompt_cost + completion_cost, 10)
-
-
 class LitellmLane:
     """Calls one model through litellm; retries, fallbacks and the deadline are the gateway's."""
 
@@ -126,12 +114,15 @@ class LitellmLane:
         with translated():
             response = await litellm.acompletion(**self._request(model, prompt(model), params))
             choice = response.choices[0]
+            text = choice.message.content or ""
             usage = getattr(response, "usage", None)
             used = Usage(
                 prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
                 completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
             )
-            return Completion(choice.message.content or "", model, choice.finish_reason, used)
+            if not used.total_tokens:  # the provider sent none (litellm reads that as zeros)
+                used = Usage(count_tokens(model, messages=prompt(model).messages), count_tokens(model, text=text))
+            return Completion(text, model, choice.finish_reason, used)
 
     async def open_stream(self, model: str, prompt: PromptFor, params: dict[str, Any]) -> "LitellmStream":
         """Start a stream and wait for its first text: failing before any text is retryable, and
@@ -197,17 +188,16 @@ class LitellmStream:
             self.usage = Usage(int(usage.prompt_tokens or 0), int(usage.completion_tokens or 0))
         return text
 
+    async def aclose(self) -> None:
+        """Stop reading: litellm closes the provider's response (its connection goes back)."""
+        with contextlib.suppress(Exception):
+            await self.iterator.aclose()
+
     def completion(self) -> Completion:
         text = "".join(self.parts)
         usage = self.usage or Usage(
-            prompt_tokens=_count_tokens(self.model, messages=self.prompt.messages),
-            completion_tokens=_count_tokens(self.model, text=text),
+            prompt_tokens=count_tokens(self.model, messages=self.prompt.messages),
+            completion_tokens=count_tokens(self.model, text=text),
         )
         return Completion(text, self.model, self.finish_reason, usage)
 
-
-def _count_tokens(model: str, **kwargs: Any) -> int:
-    try:
-        return int(litellm.token_counter(model=model, **kwargs))
-    except Exception:  # noqa: BLE001
-        return 0

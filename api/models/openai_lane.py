@@ -1,0 +1,243 @@
+"""Model calls to OpenAI-compatible servers through the official `openai` SDK: OpenAI itself,
+vLLM, llama.cpp's server, Ollama's `/v1`, LM Studio, TGI, Groq, Together, or any
+`REWRITER_MODEL_API_BASE` that speaks the chat completions protocol.
+
+It exists for speed: a call through `AsyncOpenAI` costs a third of one through
+`litellm.acompletion` in CPU time (benchmarks/README.md). One client per (base URL, key), kept
+for the life of the process, so connections are reused. Requests go through the SDK's
+low-level `post` (its base URL, auth, errors and connection pool, without the typed-parameter
+transform that costs more CPU than the call), answers are read into our own `Completion` from
+the JSON (no response models built), and the SDK's and httpx's exceptions
+are translated once, here, into `ProviderFailure`, as the litellm lane does for litellm's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import openai
+
+from api.core.settings import Settings
+from api.core.templates import RenderedPrompt
+
+from .completion import Completion, PromptFor, Usage
+from .failures import ProviderFailure, kind_of_status, parse_retry_after
+from .tokens import count_tokens
+
+
+@dataclass(frozen=True)
+class Provider:
+    """An OpenAI-compatible provider litellm knows by a prefix: where it is unless configured,
+    and the environment variables litellm reads for its base URL and key (kept, so moving a
+    model between lanes needs no new configuration)."""
+
+    base_url: str | None
+    base_env: tuple[str, ...]
+    key_env: tuple[str, ...]
+
+
+PROVIDERS: dict[str, Provider] = {
+    "openai": Provider("https://api.openai.com/v1", ("OPENAI_BASE_URL", "OPENAI_API_BASE"), ("OPENAI_API_KEY",)),
+    "hosted_vllm": Provider(None, ("HOSTED_VLLM_API_BASE",), ("HOSTED_VLLM_API_KEY",)),
+    "lm_studio": Provider(None, ("LM_STUDIO_API_BASE",), ("LM_STUDIO_API_KEY",)),
+    "groq": Provider("https://api.groq.com/openai/v1", ("GROQ_API_BASE",), ("GROQ_API_KEY",)),
+    "together_ai": Provider("https://api.together.xyz/v1", ("TOGETHERAI_API_BASE",),
+                            ("TOGETHERAI_API_KEY", "TOGETHER_AI_API_KEY", "TOGETHER_API_KEY")),
+}
+_PATH = "/chat/completions"
+_NO_KEY = "no-key"  # the SDK insists on a key; a local server (vLLM, llama.cpp) may need none
+
+
+@contextmanager
+def translated(model: str) -> Iterator[None]:
+    """Any exception the SDK, httpx or a malformed answer raises leaves as a `ProviderFailure`."""
+    try:
+        yield
+    except ProviderFailure:
+        raise
+    except Exception as exc:  # noqa: BLE001 - every provider failure, in our own words
+        raise translate(exc) from exc
+
+
+def translate(exc: BaseException) -> ProviderFailure:
+    label = type(exc).__name__
+    if isinstance(exc, openai.APIStatusError):
+        status = exc.status_code
+        retry_after = parse_retry_after(exc.response.headers.get("retry-after"))
+        return ProviderFailure(kind_of_status(status), _message_of(exc), status=status,
+                               retry_after_s=retry_after, label=label)
+    if isinstance(exc, (openai.APITimeoutError, httpx.TimeoutException, asyncio.TimeoutError, TimeoutError)):
+        return ProviderFailure("timeout", "no answer in time", label="Timeout")
+    if isinstance(exc, (openai.APIConnectionError, httpx.TransportError)):
+        cause = exc.__cause__ or exc
+        return ProviderFailure("connection", _first_line(str(cause)) or "the connection failed",
+                               label="APIConnectionError")
+    if isinstance(exc, json.JSONDecodeError):
+        return ProviderFailure("bad_response", "the provider's answer is not valid JSON", label="invalid answer")
+    if isinstance(exc, (KeyError, IndexError, TypeError, AttributeError)):
+        return ProviderFailure("bad_response", "the provider's answer is not a chat completion", label="invalid answer")
+    if isinstance(exc, openai.APIError):  # e.g. an `error` event inside a stream
+        return ProviderFailure("other", _message_of(exc), label=label)
+    return ProviderFailure("other", _first_line(str(exc)), label=label)
+
+
+def _message_of(exc: openai.APIError) -> str:
+    """The provider's own message (`{"error": {"message": ...}}`), not the SDK's wrapping."""
+    body = exc.body
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        message = inner.get("message") if isinstance(inner, dict) else inner
+        if isinstance(message, str) and message.strip():
+            return _first_line(message)
+    return _first_line(exc.message)
+
+
+def _first_line(text: str) -> str:
+    return (text.strip().splitlines() or [""])[0][:200]
+
+
+class OpenAILane:
+    """Calls one model of an OpenAI-compatible provider; retries, fallbacks and the deadline
+    are the gateway's."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._clients: dict[tuple[str, str], openai.AsyncOpenAI] = {}
+        for model in settings.models:  # the configured chain's clients are built at start-up
+            if lane_of(model, settings) == "openai":
+                self._client(model)
+
+    def _client(self, model: str) -> openai.AsyncOpenAI:
+        provider_name, _ = split(model)
+        provider = PROVIDERS[provider_name]
+        configured = self.settings.provider_kwargs(model)
+        base = (configured.get("api_base") or _env(provider.base_env) or provider.base_url)
+        if not base:
+            raise ProviderFailure("bad_request", f"no base URL for {model}: set REWRITER_MODEL_API_BASE or "
+                                  f"{provider.base_env[0]}", label="not configured")
+        key = configured.get("api_key") or _env(provider.key_env) or _NO_KEY
+        client = self._clients.get((base, key))
+        if client is None:
+            client = openai.AsyncOpenAI(base_url=base, api_key=key, max_retries=0, timeout=self.settings.timeout_s)
+            self._clients[(base, key)] = client
+        return client
+
+    def _request(self, model: str, prompt: RenderedPrompt, params: dict[str, Any]) -> dict[str, Any]:
+        body: dict[str, Any] = {"model": split(model)[1], "messages": prompt.messages}
+        body.update({k: v for k, v in params.items() if v is not None})
+        if prompt.stop:
+            body["stop"] = prompt.stop
+        return body
+
+    async def complete(self, model: str, prompt: PromptFor, params: dict[str, Any]) -> Completion:
+        rendered = prompt(model)
+        with translated(model):
+            client = self._client(model)
+            # The SDK's own request path (base URL, key, errors, connection pool) with our body as
+            # is: `chat.completions.create` would spend more CPU transforming it than the rest.
+            response = await client.post(_PATH, cast_to=httpx.Response, body=self._request(model, rendered, params))
+            data = json.loads(response.content)
+            choice = data["choices"][0]
+            text = choice["message"].get("content") or ""
+            usage = data.get("usage") or {}
+            used = Usage(int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0))
+            if not usage:
+                used = Usage(count_tokens(model, messages=rendered.messages), count_tokens(model, text=text))
+            return Completion(text, model, choice.get("finish_reason"), used)
+
+    async def open_stream(self, model: str, prompt: PromptFor, params: dict[str, Any]) -> "OpenAIStream":
+        """Start a stream and wait for its first text (as the litellm lane does: failing before
+        any text is retryable; a stream that ends without any is a bad response)."""
+        rendered = prompt(model)
+        with translated(model):
+            client = self._client(model)
+            body = {**self._request(model, rendered, params), "stream": True,
+                    "stream_options": {"include_usage": True}}
+            # The SDK's event-stream reader gives each event's JSON as is (no chunk models built).
+            events = await client.post(_PATH, cast_to=object, body=body, stream=True,
+                                       stream_cls=openai.AsyncStream[object])
+        stream = OpenAIStream(model, rendered, events)
+        first = await stream.next_text()
+        if first is None:
+            await stream.aclose()
+            raise ProviderFailure("bad_response", "the model's stream ended before any text")
+        stream.unread = first  # the caller reads it first
+        return stream
+
+
+@dataclass
+class OpenAIStream:
+    """An open stream: `next_text` gives its text pieces, then None; `completion` the totals."""
+
+    model: str
+    prompt: RenderedPrompt
+    events: openai.AsyncStream
+    parts: list[str] = field(default_factory=list)
+    finish_reason: str | None = None
+    usage: Usage | None = None
+    unread: str | None = None  # the first text, read while opening the stream
+
+    async def next_text(self) -> str | None:
+        if self.unread is not None:
+            text, self.unread = self.unread, None
+            return text
+        with translated(self.model):
+            async for chunk in self.events:
+                text = self._read(chunk)
+                if text:
+                    self.parts.append(text)
+                    return text
+        if self.parts and self.finish_reason is None:  # cut short: the text so far may stop mid-sentence
+            raise ProviderFailure("bad_response", "the stream ended before the model finished", label="stream cut short")
+        return None
+
+    def _read(self, chunk: dict[str, Any]) -> str:
+        text = ""
+        for choice in chunk.get("choices") or []:
+            text += (choice.get("delta") or {}).get("content") or ""
+            if choice.get("finish_reason"):
+                self.finish_reason = choice["finish_reason"]
+        usage = chunk.get("usage")
+        if usage and usage.get("completion_tokens"):
+            self.usage = Usage(int(usage.get("prompt_tokens") or 0), int(usage["completion_tokens"]))
+        return text
+
+    async def aclose(self) -> None:
+        """Stop reading and give the connection back (a stream left before its end)."""
+        with contextlib.suppress(Exception):
+            await self.events.close()
+
+    def completion(self) -> Completion:
+        text = "".join(self.parts)
+        usage = self.usage or Usage(
+            prompt_tokens=count_tokens(self.model, messages=self.prompt.messages),
+            completion_tokens=count_tokens(self.model, text=text),
+        )
+        return Completion(text, self.model, self.finish_reason, usage)
+
+
+def split(model: str) -> tuple[str, str]:
+    """(provider, the provider's own model name): `openai/gpt-4o-mini` -> (openai, gpt-4o-mini);
+    a bare name is OpenAI's, as litellm reads it."""
+    provider, slash, name = model.partition("/")
+    return (provider, name) if slash else ("openai", model)
+
+
+def lane_of(model: str, settings: Settings) -> str:
+    """`openai` for a model of an OpenAI-compatible provider (unless REWRITER_LITELLM_ONLY),
+    `litellm` for everything else, the embedded local model included."""
+    if settings.litellm_only:
+        return "litellm"
+    return "openai" if split(model)[0] in PROVIDERS else "litellm"
+
+
+def _env(names: tuple[str, ...]) -> str | None:
+    return next((os.environ[n] for n in names if os.environ.get(n)), None)
