@@ -88,3 +88,8 @@ def test_a_greeting_that_starts_the_first_line_stays_first_too():
     assert "".join(parts) == ("Hi {{PH1}}, thank you for reaching out. Your refund of $19.00 was sent today. "
                               "Just reply if anything is off.")
     assert wrap.greets(draft)
+    # Only a plain word is capitalised: a code, a URL, an email or "iOS" is a fact, kept as written.
+    for body in ("x7Kq-22 is your code.", "iOS 17 users need the update.", "https://example.com/r/abc has it.",
+                 "ana@example.com was updated."):
+        parts = wrap.compose("Thank you for reaching out.", f"Hi {{{{PH1}}}}, {body}", "Just reply.")
+        assert parts[1] == " " + body, parts

@@ -85,6 +85,10 @@ _SIGN_OFF = re.compile(
 )
 
 
+# A plain lower-case word (not a code, a URL, "iOS" or an email): only such a first word is capitalised.
+_PLAIN_WORD = re.compile(r"[a-z]+(?=[ \t\n,;!?]|$)")
+
+
 def greets(draft: str) -> bool:
     """Does the draft open with its own greeting line ("Hi {{name}},")? Then the opening goes
     after it and does not repeat the customer's name."""
@@ -95,8 +99,8 @@ def compose(first: str, draft: str, last: str) -> list[str]:
     """The reply's three parts as they are sent (joined, they are the reply): the opening after
     the draft's greeting line if it has one, the draft's body, and the closing before the
     draft's sign-off if it has one. Nothing of the draft is changed or left out, except the first
-    letter of a body that followed a greeting on the same line: after the opening, it starts a
-    sentence."""
+    letter of a body that followed a greeting on the same line, when it is a plain lower-case word
+    ("your"): after the opening, it starts a sentence. A code, a URL or "iOS" stays as it is."""
     greeting = _GREETING.match(draft)
     start = greeting.end() if greeting else 0
     inline = greeting is not None and not greeting.group().endswith("\n")
@@ -105,7 +109,7 @@ def compose(first: str, draft: str, last: str) -> list[str]:
     sign_off = _SIGN_OFF.search(draft, start)
     end = sign_off.start() if sign_off else len(draft)
     body = draft[start:end].strip()
-    if inline:
+    if inline and _PLAIN_WORD.match(body):
         body = body[:1].upper() + body[1:]  # "Hi Ana, your refund" now starts a sentence: "Your refund"
     sep = "\n\n" if "\n" in draft else " "
     return [draft[:start] + first, sep + body, sep + last + draft[end:]]
