@@ -9,15 +9,7 @@ The rewrite goes through the same core as the HTTP API. Settings come from REWRI
 environment variables (and a .env file in the working directory), as for the service. The eval
 harness is its own command: python -m evals run|compare (python -m evals --help).
 
-Exit codes:
-  0    done (with a note on stderr when your draft came back unchanged); serve: stopped cleanly
-       (SIGTERM or Ctrl-C)
-  1    the model failed: the provider failed after retries and fallbacks, or the deadline passed
-  2    bad input or usage: an option, an empty draft, an unknown template, a bad --var, a model
-       not allowed, a bad key name; or a bad setting, a broken template or local model file
-  3    the fact guard rejected the rewrite: with --strict, your draft came back unchanged (or,
-       with --on-violation allow, the rewrite failed the guard); with --on-violation error
-  130  interrupted (Ctrl-C before the command finished)
+Exit codes: EXIT_CODES below, also shown by --help.
 """
 
 from __future__ import annotations
@@ -37,11 +29,22 @@ from api.core.errors import field_errors
 # llama.cpp or FastAPI's app (litellm alone takes seconds to import on a loaded machine).
 
 EXIT_OK, EXIT_MODEL, EXIT_INPUT, EXIT_REJECTED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-EXIT_CODES = __doc__[__doc__.index("Exit codes:"):].rstrip()
+# A constant, not a slice of the docstring: `python -OO` strips docstrings.
+EXIT_CODES = """\
+Exit codes:
+  0    done (with a note on stderr when your draft came back unchanged); serve: stopped cleanly
+       (SIGTERM or Ctrl-C)
+  1    the model failed: the provider failed after retries and fallbacks, or the deadline passed
+  2    bad input or usage: an option, an empty draft, an unknown template, a bad --var, a model
+       not allowed, a bad key name; or a bad setting, a broken template or local model file
+  3    the fact guard rejected the rewrite: with --strict, your draft came back unchanged (or,
+       with --on-violation allow, the rewrite failed the guard); with --on-violation error
+  130  interrupted (Ctrl-C before the command finished)"""
 
 
-class _Help(argparse.HelpFormatter):
-    """Descriptions filled to the terminal as usual; the exit-code table kept as written."""
+class TableHelp(argparse.HelpFormatter):
+    """Descriptions filled to the terminal as usual; an exit-code table kept as written (this
+    command's and `python -m evals`')."""
 
     def _fill_text(self, text: str, width: int, indent: str) -> str:
         if text.startswith("Exit codes:"):
@@ -102,16 +105,12 @@ def _setting_defaults() -> dict[str, Any]:
         return {name: Settings.model_fields[name].default for name in names}
 
 
-# llama.cpp's own log (api.models.llama_logs) and the libraries api.http.logs keeps at WARNING.
-_NOISY = ("llama_cpp", "LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "litellm", "httpx", "httpcore", "openai")
-
-
 def _configure_logging(settings) -> None:
     """For the one-shot commands: warnings and errors in plain words on stderr. llama.cpp's own
     warnings (cache sizes and the like, routed to the `llama_cpp` logger) and litellm's are noise
     here: what fails reaches the user as an error of ours. REWRITER_LOG_LEVEL set explicitly means
     the service's log lines instead (JSON unless REWRITER_LOG_FORMAT=text)."""
-    from api.http.logs import KeyValueFormatter, configure
+    from api.http.logs import QUIET, KeyValueFormatter, configure
 
     if "log_level" in settings.model_fields_set:
         configure(settings)
@@ -129,7 +128,8 @@ def _configure_logging(settings) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)
-    for name in _NOISY:
+    # llama.cpp's own log (api.models.llama_logs), and the libraries the service keeps at WARNING.
+    for name in ("llama_cpp", *QUIET):
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
@@ -289,7 +289,10 @@ def _rewrite(args: argparse.Namespace) -> int:
         raise _Fail(EXIT_REJECTED, f"error: the fact guard rejected the rewrite (--on-violation error): "
                                    f"{exc.detail}") from None
     except InvalidRequest as exc:
-        raise _Fail(EXIT_INPUT, f"error: {exc.detail}") from None
+        field, detail = exc.extra.get("field"), exc.detail
+        if field and detail.startswith(f"{field}: "):  # "variables.tone: ..." is "--var tone: ..." here
+            detail = f"{_option(field)}: {detail[len(field) + 2:]}"
+        raise _Fail(EXIT_INPUT, f"error: {detail}") from None
     except RewriterError as exc:
         raise _Fail(EXIT_MODEL, f"error: {exc.detail}") from None
     print(result.model_dump_json(indent=2) if args.json else result.rewrite.rstrip("\n"))
@@ -375,7 +378,7 @@ def _port(text: str) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     defaults = _setting_defaults()
-    common: dict[str, Any] = {"epilog": EXIT_CODES, "formatter_class": _Help}
+    common: dict[str, Any] = {"epilog": EXIT_CODES, "formatter_class": TableHelp}
     parser = argparse.ArgumentParser(
         prog="python -m api",
         description="Rewrite customer-support replies with empathy, keeping every fact. Without a "

@@ -3,11 +3,7 @@
   python -m evals run --dataset PATH --out DIR [--template ...] [--model ...]   score a matrix
   python -m evals compare RUN_A RUN_B                                          what changed
 
-Exit codes:
-  0    all good
-  1    a gate failed (--fail-under, --max-regression), each failure printed
-  2    bad input or usage: a dataset (its bad lines by number), an option, a template, a run directory
-  130  interrupted (completed cells are cached: run the same command again to resume)
+Exit codes: EXIT_CODES below, also shown by --help.
 """
 
 from __future__ import annotations
@@ -18,25 +14,23 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from api.cli import TableHelp
 from api.core import limits
 from api.core.settings import PROJECT_ROOT, get_settings
 
 from . import dataset as datasets
-from .compare import GateError, check_fail_under, check_regressions, compare, load_run, parse_thresholds
+from .compare import GateError, RunError, check_fail_under, check_regressions, compare, load_run, parse_thresholds
 
 # The generation side (litellm, through api.core.rewriter), the scorers (ragas, torch) and the
 # report are imported by `run` only: `--help` and `compare` start without them.
 
-EXIT_CODES = __doc__[__doc__.index("Exit codes:"):].rstrip()
-
-
-class _Help(argparse.HelpFormatter):
-    """Descriptions filled to the terminal as usual; the exit-code table kept as written."""
-
-    def _fill_text(self, text: str, width: int, indent: str) -> str:
-        if text.startswith("Exit codes:"):
-            return "".join(indent + line for line in text.splitlines(keepends=True))
-        return super()._fill_text(text, width, indent)
+# A constant, not a slice of the docstring: `python -OO` strips docstrings.
+EXIT_CODES = """\
+Exit codes:
+  0    all good
+  1    a gate failed (--fail-under, --max-regression), each failure printed
+  2    bad input or usage: a dataset (its bad lines by number), an option, a template, a run directory
+  130  interrupted (completed cells are cached: run the same command again to resume)"""
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -53,7 +47,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.baseline:
         try:
             baseline, _ = load_run(Path(args.baseline))
-        except FileNotFoundError as exc:
+        except RunError as exc:
             print(f"error: --baseline: {exc}", file=sys.stderr)
             return 2
     try:
@@ -142,18 +136,14 @@ def _print_summary(config, outcome, summary: dict) -> None:
 def _compare(args: argparse.Namespace) -> int:
     try:
         print(compare(Path(args.run_a), Path(args.run_b)), end="")
-    except FileNotFoundError as exc:
+    except RunError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except (ValueError, KeyError) as exc:  # a summary.json or results.jsonl that is not a run's
-        print(f"error: {args.run_a} or {args.run_b} does not hold a run this version can read: "
-              f"{type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    common = {"epilog": EXIT_CODES, "formatter_class": _Help}
+    common = {"epilog": EXIT_CODES, "formatter_class": TableHelp}
     parser = argparse.ArgumentParser(
         prog="python -m evals", description="Score templates x models against reference replies.", **common
     )

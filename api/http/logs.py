@@ -21,7 +21,7 @@ from api.core.settings import Settings
 _NOT_FIELDS = [*RESERVED_ATTRS, "color_message", "litellm_redacted"]
 
 # Libraries whose debug/info lines can carry request bodies, prompts or URLs with keys.
-_QUIET = ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "litellm", "httpx", "httpcore", "openai")
+QUIET = ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "litellm", "httpx", "httpcore", "openai")
 
 
 def config(settings: Settings) -> dict[str, Any]:
@@ -47,7 +47,7 @@ def config(settings: Settings) -> dict[str, Any]:
             "uvicorn.error": {"level": level},
             # Our own access line (api.http.context) replaces uvicorn's, which has no request id.
             "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
-            **{name: {"level": "WARNING"} for name in _QUIET},
+            **{name: {"level": "WARNING"} for name in QUIET},
         },
     }
 
@@ -68,7 +68,9 @@ class KeyValueFormatter(logging.Formatter):
 
 def _text(value: Any) -> str:
     if isinstance(value, str):
-        return value if value and not any(c in value for c in ' "=\n\t') else json.dumps(value)
+        # Quoted (JSON-escaped) unless plainly printable with no space, quote or '=': a draft logged
+        # with REWRITER_LOG_CONTENT cannot forge a line or send a terminal escape.
+        return value if value.isprintable() and value and not any(c in value for c in ' "=') else json.dumps(value)
     if value is None or isinstance(value, (bool, int, float)):
         return json.dumps(value)
     return json.dumps(value, default=str, separators=(",", ":"))
@@ -77,7 +79,7 @@ def _text(value: Any) -> str:
 def quiet_libraries() -> None:
     """Keep libraries that can log prompts or keys (litellm at DEBUG prints whole requests) at
     WARNING, whatever the root level; called by `create_app`, so every entry point gets it."""
-    for name in _QUIET:
+    for name in QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
