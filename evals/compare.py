@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+
+from api.core.errors import describe_fields
 
 from .scoring import METRICS
 
@@ -13,13 +17,60 @@ class GateError(ValueError):
     """A gate was given wrongly (unknown metric, not NAME=NUMBER)."""
 
 
+class RunError(ValueError):
+    """A run directory that is missing, or whose files are not a run this version can read."""
+
+
+# What compare and the gates read of a run's files (the files hold more; it is let through).
+class _Stat(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    mean: float
+
+
+class _Group(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    template: str
+    model: str
+    metrics: dict[str, _Stat]
+
+
+class _Summary(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    groups: list[_Group]
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    dataset: str
+    case_id: str
+    template: str
+    model: str
+    repeat: int
+    status: Literal["ok", "fallback", "failed"]
+    metrics: dict[str, float | None]
+
+
+_ROWS = TypeAdapter(list[_Row])
+
+
 def load_run(directory: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A run's summary and rows, checked for what is read of them: a wrong file is a RunError
+    naming it, not a KeyError or TypeError later."""
     summary_path = directory / "summary.json"
     if not summary_path.is_file():
-        raise FileNotFoundError(f"{directory}: no summary.json (is it a run's --out directory?)")
-    summary = json.loads(summary_path.read_text())
+        raise RunError(f"{directory}: no summary.json (is it a run's --out directory?)")
     results = directory / "results.jsonl"
-    rows = [json.loads(line) for line in results.read_text().splitlines() if line.strip()] if results.is_file() else []
+    try:
+        where = summary_path
+        summary = json.loads(summary_path.read_text())
+        _Summary.model_validate(summary)
+        where = results
+        rows = [json.loads(line) for line in results.read_text().splitlines() if line.strip()] if results.is_file() else []
+        _ROWS.validate_python(rows)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RunError(f"{where}: cannot be read as a run's file: {exc}") from exc
+    except ValidationError as exc:
+        raise RunError(f"{where}: not a run this version can read: {describe_fields(exc.errors(), whole='file')}") from exc
     return summary, rows
 
 
