@@ -504,3 +504,14 @@ async def test_text_log_format_carries_the_same_fields_as_json(upstream, capsys)
     assert set(pairs) == fields, (set(pairs) ^ fields)
     assert pairs["request_id"] == "r-text" and pairs["status"] == "200" and pairs["route"] == "/v1/rewrites"
     assert pairs["template"] == "empathetic@3" and pairs["guard"] == "passed"
+
+
+def test_text_log_values_cannot_forge_a_line_or_send_escapes():
+    """A draft logged as text (REWRITER_LOG_CONTENT) is quoted and escaped unless plainly printable."""
+    from api.http.logs import KeyValueFormatter
+
+    record = logging.LogRecord("api.http.context", logging.INFO, __file__, 1, "request", None, None)
+    record.draft = "Order#1\x1b[2K\rINFO\u2028fake"
+    line = KeyValueFormatter("%(message)s").format(record)
+    assert line == 'request draft="Order#1\\u001b[2K\\rINFO\\u2028fake"'
+    assert "\x1b" not in line and "\r" not in line and "\u2028" not in line

@@ -80,6 +80,34 @@ async def test_every_request_and_success_has_an_example(client):
     assert list(metrics) == ["text/plain"]
 
 
+def test_the_example_diffs_rebuild_their_drafts_and_rewrites():
+    pairs = [(openapi.REWRITE_REQUEST["draft"], openapi.REWRITE_RESULT)]
+    pairs += [(item["draft"], result) for item, result in zip(openapi.BATCH_REQUEST["items"],
+                                                                openapi.BATCH_RESULT["results"]) if "rewrite" in result]
+    assert len(pairs) == 3
+    for draft, result in pairs:
+        diff = result["diff"]
+        assert "".join(o["text"] for o in diff if o["op"] != "insert") == draft
+        assert "".join(o["text"] for o in diff if o["op"] != "delete") == result["rewrite"]
+
+
+async def test_the_document_keeps_fastapis_servers_behind_a_path_prefix():
+    """Behind a proxy that strips /rewriter, "Try it out" must call /rewriter/v1/...: FastAPI puts
+    the root path in `servers`, and the amended document keeps it."""
+    import httpx
+
+    from api.http.app import create_app
+    from tests.conftest import make_settings
+
+    app = create_app(make_settings())
+    transport = httpx.ASGITransport(app=app, root_path="/rewriter")
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        document = (await client.get("/rewriter/openapi.json")).json()
+    assert document["servers"] == [{"url": "/rewriter"}]
+    assert list(document["paths"]["/v1/templates"]["get"]["responses"]["401"]["content"]) == [PROBLEM_JSON]
+
+
+# Last in the module: the sync browser keeps an event loop running that async tests after it would meet.
 @pytest.mark.parametrize("path, rendered", [
     ("/docs", ".opblock-summary-path"),  # Swagger UI's operation rows
     ("/redoc", "[role=menuitem], li[data-item-id]"),  # ReDoc's side menu

@@ -691,6 +691,8 @@ def test_a_422_is_shown_by_the_field_it_names_which_gets_the_focus(page, service
     page.get_by_role("button", name="Rewrite", exact=True).click()
     expect(page.locator("#customer-message-error")).to_have_text("Input should be a valid string.")
     assert page.evaluate("document.activeElement.id") == "customer-message"
+    # The model is not a field of the page: the whole detail is said below too, nothing dropped.
+    expect(page.get_by_role("alert")).to_contain_text("model: Input should be a valid string")
 
     # A field the page does not have: said below, as before.
     problem.update(errors=[{"field": "model", "message": "model 'x' is not allowed"}], detail="model: model 'x' is not allowed")

@@ -15,7 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
+
+from api.guard.diff import word_diff
 
 from .problems import PROBLEM_JSON
 
@@ -34,32 +35,28 @@ REWRITE_REQUEST = {
     "variables": {"customer_name": "Ana"},
 }
 
-REWRITE_RESULT = {
-    "id": "rw_5f0c2a9e41d84b7f",
-    "rewrite": REWRITE,
-    "template": {"name": "empathetic", "version": 3},
-    "model": "openai/gpt-4o-mini",
-    "usage": {"prompt_tokens": 412, "completion_tokens": 61, "total_tokens": 473},
-    "cost_usd": 0.0000984,
-    "latency_ms": 812.4,
-    "finish_reason": "stop",
-    "attempts": 1,
-    "fallback_from": None,
-    "guard": {
-        "status": "passed",
-        "facts": [{"kind": "id", "value": "#4821"}],
-        "violations": [],
-        "warnings": [],
-        "rejected_rewrite": None,
-    },
-    "diff": [
-        {"op": "insert", "text": OPENING},
-        {"op": "equal", "text": "Your refund for order #4821 was rejected because the item was used"},
-        {"op": "delete", "text": ". Nothing we can do."},
-        {"op": "insert", "text": ", so I can't process it. If anything is unclear, just reply here."},
-    ],
-    "pii_masked": None,
-}
+def _result(draft: str, rewrite: str, facts: list[dict[str, str]], template: dict[str, Any] | None = None,
+            **changes: Any) -> dict[str, Any]:
+    """A result as the service answers it, its diff computed from the draft and the rewrite."""
+    return {
+        "id": "rw_5f0c2a9e41d84b7f",
+        "rewrite": rewrite,
+        "template": template or {"name": "empathetic", "version": 3},
+        "model": "openai/gpt-4o-mini",
+        "usage": {"prompt_tokens": 412, "completion_tokens": 61, "total_tokens": 473},
+        "cost_usd": 0.0000984,
+        "latency_ms": 812.4,
+        "finish_reason": "stop",
+        "attempts": 1,
+        "fallback_from": None,
+        "guard": {"status": "passed", "facts": facts, "violations": [], "warnings": [], "rejected_rewrite": None},
+        "diff": word_diff(draft, rewrite),
+        "pii_masked": None,
+        **changes,
+    }
+
+
+REWRITE_RESULT = _result(DRAFT, REWRITE, [{"kind": "id", "value": "#4821"}])
 
 STREAM_EXAMPLE = (
     'event: delta\ndata: {"text": "I\'m sorry, I know this isn\'t the answer you hoped for."}\n\n'
@@ -80,14 +77,13 @@ def _problem(status: int, title: str, detail: str, **extra: Any) -> dict[str, An
 
 BATCH_RESULT = {
     "results": [
-        {**REWRITE_RESULT, "rewrite": "Good news: order #1 shipped.", "diff": [
-            {"op": "insert", "text": "Good news: "}, {"op": "equal", "text": "order #1 shipped."}]},
+        _result("Order #1 shipped.", "Good news: order #1 shipped.", [{"kind": "id", "value": "#1"}],
+                usage={"prompt_tokens": 301, "completion_tokens": 9, "total_tokens": 310}, cost_usd=0.0000506),
         _problem(422, "Invalid request", "draft: must not be empty or whitespace only", index=1,
                  errors=[{"field": "draft", "message": "must not be empty or whitespace only"}]),
-        {**REWRITE_RESULT, "rewrite": "Thanks for your patience: your refund has been sent.",
-         "template": {"name": "concise", "version": 1}, "diff": [
-             {"op": "insert", "text": "Thanks for your patience: your refund has been sent."},
-             {"op": "delete", "text": "Refund sent."}]},
+        _result("Refund sent.", "Thanks for your patience: your refund has been sent.", [],
+                template={"name": "concise", "version": 1},
+                usage={"prompt_tokens": 288, "completion_tokens": 12, "total_tokens": 300}, cost_usd=0.0000504),
     ],
 }
 
@@ -160,14 +156,17 @@ REQUEST_EXAMPLES: dict[str, Any] = {
 
 
 def install(app: FastAPI) -> None:
-    """Replace `app.openapi` with the generated document plus the fixes above (built once)."""
+    """Amend what FastAPI's own `app.openapi` generates (its arguments, servers and root path
+    included), once per document it builds."""
+    generate = app.openapi
+    amended: list[int] = []  # the id of the document last amended
 
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = get_openapi(title=app.title, version=app.version, summary=app.summary,
-                                 description=app.description, routes=app.routes)
-            app.openapi_schema = amend(schema)
-        return app.openapi_schema
+        schema = generate()
+        if amended[-1:] != [id(schema)]:
+            amend(schema)
+            amended[:] = [id(schema)]
+        return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 

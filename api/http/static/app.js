@@ -214,6 +214,7 @@
       text = text.charAt(0).toUpperCase() + text.slice(1);
       pairs.push([control, /[.!?]$/.test(text) ? text : `${text}.`]);
     }
+    pairs.unplaced = named.some(([field]) => !controlFor(field)); // also about fields the page lacks
     return pairs;
   }
 
@@ -547,6 +548,10 @@
         el.status.textContent = `The rewrite failed: ${pointTo(el.key)}.`;
       } else if (fields.length) { // the message goes by the field it is about, not below
         el.status.textContent = `The rewrite failed: ${showFieldErrors(fields)}.`;
+        if (fields.unplaced) { // and what is about fields the page does not have, below as well
+          showError(err, Boolean(preview));
+          revealOutput();
+        }
       } else {
         showError(err, Boolean(preview));
         el.status.textContent = "The rewrite failed: see the message below.";
