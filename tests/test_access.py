@@ -515,3 +515,56 @@ def test_text_log_values_cannot_forge_a_line_or_send_escapes():
     line = KeyValueFormatter("%(message)s").format(record)
     assert line == 'request draft="Order#1\\u001b[2K\\rINFO\\u2028fake"'
     assert "\x1b" not in line and "\r" not in line and "\u2028" not in line
+
+
+async def test_work_stops_when_the_client_disconnects(upstream):
+    """The client gives up while the model is still answering: the model call is cancelled (its
+    connection closed), the key's in-flight lease is given back, and the request is a 499."""
+    from api.core import metrics
+
+    upstream_cancelled = asyncio.Event()
+
+    async def slow_model(request):
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            upstream_cancelled.set()
+            raise
+        return chat_reply(DRAFT)
+
+    upstream.post(CHAT_URL).mock(side_effect=slow_model)
+    app = create_app(make_settings(rate_limit_concurrent=1, timeout_s=30))
+    before = metrics.REGISTRY.get_sample_value("rewriter_http_abandoned_total") or 0
+    gone = asyncio.Event()
+    sent: list[dict] = []
+    body = json.dumps({"draft": DRAFT}).encode()
+    messages = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def receive():
+        if messages:
+            return messages.pop(0)
+        await gone.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+             "scheme": "http", "path": "/v1/rewrites", "raw_path": b"/v1/rewrites", "query_string": b"",
+             "root_path": "", "headers": [(b"content-type", b"application/json"),
+                                          (b"content-length", str(len(body)).encode())],
+             "client": ("127.0.0.1", 5000), "server": ("testserver", 80)}
+    async with app.router.lifespan_context(app):
+        request = asyncio.create_task(app(scope, receive, send))
+        await asyncio.sleep(0.3)  # the model is being called
+        assert not request.done()
+        gone.set()  # the client closes its connection
+        await asyncio.wait_for(request, 5)  # ends at once, normally: no 10 s wait, no exception
+        assert upstream_cancelled.is_set() and sent == []
+        assert (metrics.REGISTRY.get_sample_value("rewriter_http_abandoned_total") or 0) == before + 1
+        assert metrics.REGISTRY.get_sample_value(
+            "rewriter_http_requests_total", {"route": "/v1/rewrites", "method": "POST", "status": "499"}) >= 1
+        # The lease came back: with a limit of one request in flight, the next one is served.
+        upstream.post(CHAT_URL).mock(return_value=chat_reply("I'm sorry for the wait. " + DRAFT))
+        async with _client(app) as client:
+            assert (await client.post("/v1/rewrites", json={"draft": DRAFT})).status_code == 200

@@ -20,6 +20,10 @@ def _latency(name: str, text: str, labels: str) -> Histogram:
 HTTP_REQUESTS = _counter(
     "rewriter_http_requests_total", "HTTP requests by route template, method and status", "route method status"
 )
+ABANDONED = Counter(
+    "rewriter_http_abandoned_total", "Requests whose work stopped because the client disconnected before the answer",
+    registry=REGISTRY,
+)
 HTTP_LATENCY = _latency("rewriter_http_request_duration_seconds", "HTTP request latency by route template", "route method")
 UPSTREAM_LATENCY = _latency(
     "rewriter_upstream_request_duration_seconds", "Latency of one model call by model and outcome", "model outcome"

@@ -1,5 +1,13 @@
 """One pure-ASGI middleware for what every request needs: a request id (echoed or made), a body
-size limit (413 before the route reads too much), and the HTTP metrics by route template."""
+size limit (413 before the route reads too much), the HTTP metrics by route template, and
+stopping the work on a request whose client has gone away.
+
+A client that disconnects before its answer (a timeout, a closed tab, a load generator at the end
+of its run) no longer costs the service the rest of the request: once the body is read, a watcher
+is the only reader of the server's `receive()`, and its `http.disconnect` cancels the handler.
+The cancellation runs every `finally` on its way out (the key's in-flight lease, the upstream
+connection, the local model's place in its queue: it stops at its next token), and the request
+is recorded as 499 (`rewriter_http_abandoned_total`), without a traceback."""
 
 from __future__ import annotations
 
@@ -16,6 +24,8 @@ from api.core import metrics
 from .problems import BodyTooLarge, problem, send_problem, unexpected
 
 log = logging.getLogger(__name__)
+
+_CLIENT_GONE = "the client disconnected"  # the cancel message that marks our own cancellation
 
 _QUIET_ROUTES = {"/healthz", "/readyz", "/metrics"}  # probes and scrapes: no access line
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:/+=-]{1,128}$")
@@ -49,17 +59,22 @@ class RequestContextMiddleware:
             if exchange.started:
                 raise
             await send_problem(exchange.send, unexpected(request_id))
-        except asyncio.CancelledError:
-            # uvicorn cancels the requests still running when its shutdown grace period ends
-            # (REWRITER_SHUTDOWN_GRACE_S). One not yet answered gets a 503 the caller can retry
-            # on another replica, not uvicorn's bare 500; the task ends right after either way.
-            if exchange.started:
+        except asyncio.CancelledError as exc:
+            if exchange.abandoned(exc):
+                exchange.status = 499  # nginx's "client closed request": nobody is left to answer
+                metrics.ABANDONED.inc()
+            elif exchange.started:
                 raise
-            log.warning("request cut short by shutdown", extra={"request_id": request_id})
-            await send_problem(exchange.send, problem(
-                503, "Service unavailable", "the service is shutting down; retry the request", request_id
-            ), {"Retry-After": "1"})
+            else:
+                # uvicorn cancels the requests still running when its shutdown grace period ends
+                # (REWRITER_SHUTDOWN_GRACE_S). One not yet answered gets a 503 the caller can retry
+                # on another replica, not uvicorn's bare 500; the task ends right after either way.
+                log.warning("request cut short by shutdown", extra={"request_id": request_id})
+                await send_problem(exchange.send, problem(
+                    503, "Service unavailable", "the service is shutting down; retry the request", request_id
+                ), {"Retry-After": "1"})
         finally:
+            exchange.close()
             _record(scope, request_id, exchange.status, time.perf_counter() - started)
 
 
@@ -82,16 +97,54 @@ class _Exchange:
         self._received = 0
         self.started = False
         self.status = 500
+        self._handler = asyncio.current_task()
+        self._watcher: asyncio.Task | None = None
+        self._gone = asyncio.Event()
+        self._cancelled = False
 
     async def receive(self) -> Message:
         if self._too_big:
             raise BodyTooLarge(f"request body is over the limit of {self._limit} bytes")
+        if self._watcher is not None:
+            # The body is read; the app listens for a disconnect (a streaming response does):
+            # the watcher is the one reader of the server's receive() now, and tells it.
+            await self._gone.wait()
+            return {"type": "http.disconnect"}
         message = await self._receive()
         if message["type"] == "http.request":
             self._received += len(message.get("body", b""))
             if self._received > self._limit:
                 raise BodyTooLarge(f"request body is over the limit of {self._limit} bytes")
+            if not message.get("more_body"):
+                self._watcher = asyncio.create_task(self._watch())
+        elif message["type"] == "http.disconnect":
+            self._gone.set()
         return message
+
+    async def _watch(self) -> None:
+        """After the body, the server's receive() says only one thing: the client is gone."""
+        message = await self._receive()
+        if message["type"] != "http.disconnect":
+            return
+        self._gone.set()
+        # Before the answer starts. A stream under way learns of it from receive() instead (its
+        # own disconnect listener ends it, and the generation with it).
+        if not self.started and self._handler is not None:
+            self._cancelled = True
+            self._handler.cancel(_CLIENT_GONE)
+
+    def abandoned(self, exc: asyncio.CancelledError) -> bool:
+        """Was this our cancellation (the client left), not uvicorn's? Then it is taken back
+        from the task, which ends normally."""
+        if not self._cancelled or (exc.args and _CLIENT_GONE not in exc.args):
+            return False
+        if self._handler is not None:
+            self._handler.uncancel()
+        return True
+
+    def close(self) -> None:
+        if self._watcher is not None and not self._watcher.done():
+            self._watcher.cancel()
 
     async def send(self, message: Message) -> None:
         if message["type"] == "http.response.start":

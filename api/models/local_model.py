@@ -149,11 +149,16 @@ class LocalModel:
             "repeat_penalty": 1.1,
         }
 
-    def _generate_sync(self, prompt: str, params: dict[str, Any]) -> Generation:
+    def _generate_sync(self, prompt: str, params: dict[str, Any], cancelled: threading.Event) -> Generation:
         self.load()
+        from llama_cpp import StoppingCriteriaList  # imported by load() already
         tokens = self._llama.tokenize(prompt.encode(), add_bos=True)
         max_tokens = self._fit_max_tokens(len(tokens), int(params.get("max_tokens") or 256))
-        out = self._llama.create_completion(prompt=prompt, max_tokens=max_tokens, **self._kwargs(params))
+        out = self._llama.create_completion(
+            prompt=prompt, max_tokens=max_tokens, **self._kwargs(params),
+            # Checked after every token: a request given up (client gone, deadline) stops here.
+            stopping_criteria=StoppingCriteriaList([lambda _ids, _logits: cancelled.is_set()]),
+        )
         choice = out["choices"][0]
         usage = out.get("usage") or {}
         return Generation(
@@ -164,12 +169,22 @@ class LocalModel:
         )
 
     async def generate(self, prompt: str, params: dict[str, Any]) -> Generation:
+        """One generation in the model thread. A caller that gives up (cancelled: client gone,
+        deadline) stops it at the next token; its place in the queue is given back only when the
+        thread is done with it, so admission never counts fewer generations than there are."""
         self._admit()
+        cancelled = threading.Event()
         try:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._executor, self._generate_sync, prompt, params)
-        finally:
+            done = self._executor.submit(self._generate_sync, prompt, params, cancelled)
+        except BaseException:
             self._release()
+            raise
+        done.add_done_callback(lambda _: self._release())
+        try:
+            return await asyncio.wrap_future(done)
+        except asyncio.CancelledError:
+            cancelled.set()  # a generation not started yet is dropped from the queue instead
+            raise
 
     def _stream_sync(self, prompt: str, params: dict[str, Any], emit, cancelled: threading.Event) -> None:
         """Run one streaming generation in the model thread, handing each piece to `emit`, then
