@@ -216,3 +216,14 @@ async def test_a_vllm_server_without_a_key_is_called_without_one(client_for, ups
     response = await client.post("/v1/rewrites", json={"draft": DRAFT})
     assert response.status_code == 200 and response.json()["cost_usd"] is None  # not in the price map
     assert json.loads(route.calls.last.request.content)["model"] == "meta-llama/Llama-3.1-8B-Instruct"
+
+
+async def test_a_hosted_provider_without_a_key_is_told_so(client_for, upstream, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    monkeypatch.delenv("OPENAI_API_BASE", raising=False)
+    client = client_for(model="openai/gpt-4o-mini", model_api_base=None, model_api_key=None)
+    response = await client.post("/v1/rewrites", json={"draft": DRAFT})
+    assert response.status_code == 502
+    assert response.json()["failures"] == [
+        "openai/gpt-4o-mini: not configured: no API key for openai/gpt-4o-mini: set OPENAI_API_KEY or REWRITER_MODEL_API_KEY"]

@@ -113,7 +113,8 @@ class OpenAILane:
         self._clients: dict[tuple[str, str], openai.AsyncOpenAI] = {}
         for model in settings.models:  # the configured chain's clients are built at start-up
             if lane_of(model, settings) == "openai":
-                self._client(model)
+                with contextlib.suppress(ProviderFailure):  # not configured: said on each call instead
+                    self._client(model)
 
     def _client(self, model: str) -> openai.AsyncOpenAI:
         provider_name, _ = split(model)
@@ -123,7 +124,11 @@ class OpenAILane:
         if not base:
             raise ProviderFailure("bad_request", f"no base URL for {model}: set REWRITER_MODEL_API_BASE or "
                                   f"{provider.base_env[0]}", label="not configured")
-        key = configured.get("api_key") or _env(provider.key_env) or _NO_KEY
+        key = configured.get("api_key") or _env(provider.key_env)
+        if not key and base == provider.base_url:  # a hosted provider: a call without a key is a 401
+            raise ProviderFailure("auth", f"no API key for {model}: set {provider.key_env[0]} or REWRITER_MODEL_API_KEY",
+                                  label="not configured")
+        key = key or _NO_KEY
         client = self._clients.get((base, key))
         if client is None:
             client = openai.AsyncOpenAI(base_url=base, api_key=key, max_retries=0, timeout=self.settings.timeout_s)
