@@ -3,10 +3,11 @@
     .venv/bin/python -m benchmarks.service_vs_proxy [--latency-ms 200] [--duration 5] [--rounds 3]
 
 Starts, each in its own process on loopback: the fake upstream (benchmarks/fake_upstream.py), this
-service (`python -m api serve`) and LiteLLM proxy (in its own virtual environment,
+service (`python -m api serve`) twice, on each lane (`service`: the openai SDK, the default for
+an `openai/` model; `svc-litellm`: `REWRITER_LITELLM_ONLY=true`), and LiteLLM proxy (in its own virtual environment,
 benchmarks/.proxy-venv, created on first use with litellm[proxy]==1.80.17), all pointed at the same
 upstream. Load comes from wrk (Debian's package) in a separate process. For each concurrency
-(1, 16, 64, 256) and round, the three targets run one after another (interleaved), and the table
+(1, 16, 64, 256) and round, the four targets run one after another (interleaved), and the table
 reports medians over rounds (each round rotates which target goes first, and each target drains
 its backlog before the next starts): requests/s, p50/p95/p99 latency, latency added over the ceiling,
 errors, CPU seconds per 1,000 requests and peak RSS of the serving process. Then streaming
@@ -178,7 +179,7 @@ def main() -> None:
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed (apt-get install wrk)")
     litellm_bin = ensure_proxy_venv()
-    ports = {"upstream": free_port(), "service": free_port(), "proxy": free_port()}
+    ports = {"upstream": free_port(), "service": free_port(), "svc-litellm": free_port(), "proxy": free_port()}
     upstream = f"http://127.0.0.1:{ports['upstream']}/v1"
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     script = work / "post.lua"
@@ -193,24 +194,28 @@ def main() -> None:
         "upstream": subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "fake_upstream.py"), "--port",
                                       str(ports["upstream"]), "--latency-ms", str(args.latency_ms),
                                       "--tokens-per-s", str(args.tokens_per_s)], **quiet),
-        "service": subprocess.Popen([sys.executable, "-m", "api", "serve", "--port", str(ports["service"])], cwd=ROOT,
-                                    env={**base_env, "REWRITER_MODEL": "openai/bench", "REWRITER_MODEL_API_BASE": upstream,
-                                         "REWRITER_MODEL_API_KEY": "x", "REWRITER_LOG_LEVEL": "warning",
-                                         "REWRITER_WORKERS": str(args.workers), "REWRITER_MAX_BATCH_ITEMS": "100",
-                                         "REWRITER_BATCH_CONCURRENCY": "32"}, **quiet),
+        **{name: subprocess.Popen([sys.executable, "-m", "api", "serve", "--port", str(ports[name])], cwd=ROOT,
+                                  env={**base_env, "REWRITER_MODEL": "openai/bench", "REWRITER_MODEL_API_BASE": upstream,
+                                       "REWRITER_MODEL_API_KEY": "x", "REWRITER_LOG_LEVEL": "warning",
+                                       "REWRITER_WORKERS": str(args.workers), "REWRITER_MAX_BATCH_ITEMS": "100",
+                                       "REWRITER_BATCH_CONCURRENCY": "32",
+                                       "REWRITER_LITELLM_ONLY": str(name == "svc-litellm").lower()}, **quiet)
+           for name in ("service", "svc-litellm")},
         "proxy": subprocess.Popen([str(litellm_bin), "--config", str(work / "proxy.yaml"), "--port", str(ports["proxy"]),
                                    "--num_workers", str(args.workers)], cwd=work, env=base_env, **quiet),
     }
     targets = {
         "ceiling": (f"{upstream}/chat/completions", {"model": "bench", "messages": [{"role": "user", "content": DRAFT}]}),
         "service": (f"http://127.0.0.1:{ports['service']}/v1/rewrites", {"draft": DRAFT}),
+        "svc-litellm": (f"http://127.0.0.1:{ports['svc-litellm']}/v1/rewrites", {"draft": DRAFT}),
         "proxy": (f"http://127.0.0.1:{ports['proxy']}/v1/chat/completions",
                   {"model": "bench", "messages": [{"role": "user", "content": DRAFT}]}),
     }
-    serving = {"service": "service", "proxy": "proxy", "ceiling": "upstream"}
+    serving = {"service": "service", "svc-litellm": "svc-litellm", "proxy": "proxy", "ceiling": "upstream"}
     try:
         wait_ready(f"{upstream}/chat/completions".replace("/v1/chat/completions", "/"))
         wait_ready(f"http://127.0.0.1:{ports['service']}/readyz")
+        wait_ready(f"http://127.0.0.1:{ports['svc-litellm']}/readyz")
         wait_ready(f"http://127.0.0.1:{ports['proxy']}/health/liveliness")
         for name, (url, body) in targets.items():  # warm up connections and caches
             run_wrk(url, body, 4, 1, script)
@@ -220,7 +225,7 @@ def main() -> None:
             for round_ in range(args.rounds):
                 # Rotate who goes first, and let each target drain its backlog before the next
                 # one starts, so no target is measured while another still burns the CPU.
-                for name in order[round_ % 3:] + order[:round_ % 3]:
+                for name in order[round_ % len(order):] + order[:round_ % len(order)]:
                     url, body = targets[name]
                     pid = procs[serving[name]].pid
                     cpu_before = cpu_seconds(pid)
@@ -235,6 +240,7 @@ def main() -> None:
         ttft = {
             "ceiling": first_token_s(targets["ceiling"][0], {**targets["ceiling"][1], "stream": True}, 20),
             "service": first_token_s(targets["service"][0], {"draft": DRAFT, "stream": True}, 20),
+            "svc-litellm": first_token_s(targets["svc-litellm"][0], {"draft": DRAFT, "stream": True}, 20),
             "proxy": first_token_s(targets["proxy"][0], {**targets["proxy"][1], "stream": True}, 20),
         }
         batch_rates = []
@@ -270,27 +276,30 @@ def main() -> None:
             })
     print(f"\nService vs LiteLLM proxy vs ceiling: upstream {args.latency_ms:.0f} ms, {args.duration:g} s x "
           f"{args.rounds} rounds per cell (medians), workers {args.workers}, {os.cpu_count()} cores\n")
-    print("| conc | target  |   req/s |  p50 ms |  p95 ms |  p99 ms | added p50 ms | errors | CPU s/1k req | peak RSS MB |")
-    print("|-----:|---------|--------:|--------:|--------:|--------:|-------------:|-------:|-------------:|------------:|")
+    print("| conc | target      |   req/s |  p50 ms |  p95 ms |  p99 ms | added p50 ms | errors | CPU s/1k req | peak RSS MB |")
+    print("|-----:|-------------|--------:|--------:|--------:|--------:|-------------:|-------:|-------------:|------------:|")
     for row in table:
-        print(f"| {row['concurrency']:4d} | {row['target']:7} | {row['rps']:7.1f} | {row['p50_ms']:7.1f} | "
+        print(f"| {row['concurrency']:4d} | {row['target']:11} | {row['rps']:7.1f} | {row['p50_ms']:7.1f} | "
               f"{row['p95_ms']:7.1f} | {row['p99_ms']:7.1f} | {row['added_p50_ms']:12.1f} | {row['errors']:6d} | "
               f"{row['cpu_s_per_1k']:12.2f} | {row['peak_rss_mb']:11.0f} |")
-    print("\n| conc | service/proxy req/s | service/proxy p99 | service/ceiling req/s |")
-    print("|-----:|--------------------:|------------------:|----------------------:|")
+    print("\n| conc | service/proxy req/s | service/proxy p99 | svc-litellm/proxy req/s | service/svc-litellm req/s | service/ceiling req/s |")
+    print("|-----:|--------------------:|------------------:|------------------------:|--------------------------:|----------------------:|")
     ratios = []
     for level in levels:
         row = {r["target"]: r for r in table if r["concurrency"] == level}
         ratio = {"concurrency": level, "rps_service_over_proxy": row["service"]["rps"] / row["proxy"]["rps"],
                  "p99_service_over_proxy": row["service"]["p99_ms"] / row["proxy"]["p99_ms"],
+                 "rps_litellm_lane_over_proxy": row["svc-litellm"]["rps"] / row["proxy"]["rps"],
+                 "rps_service_over_litellm_lane": row["service"]["rps"] / row["svc-litellm"]["rps"],
                  "rps_service_over_ceiling": row["service"]["rps"] / row["ceiling"]["rps"]}
         ratios.append(ratio)
         print(f"| {level:4d} | {ratio['rps_service_over_proxy']:19.2f} | {ratio['p99_service_over_proxy']:17.2f} | "
+              f"{ratio['rps_litellm_lane_over_proxy']:23.2f} | {ratio['rps_service_over_litellm_lane']:25.2f} | "
               f"{ratio['rps_service_over_ceiling']:21.2f} |")
     ttft_median = {name: statistics.median(values) * 1000 for name, values in ttft.items() if values}
     print(f"\nstreaming time to first token (median of 20, sequential): ceiling {ttft_median['ceiling']:.1f} ms, "
-          f"service +{ttft_median['service'] - ttft_median['ceiling']:.1f} ms, proxy "
-          f"+{ttft_median['proxy'] - ttft_median['ceiling']:.1f} ms")
+          + ", ".join(f"{name} +{ttft_median[name] - ttft_median['ceiling']:.1f} ms"
+                      for name in ("service", "svc-litellm", "proxy")))
     print(f"batch endpoint: {statistics.median(batch_rates):.1f} items/s (64 items, 32 at once, median of 3)")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"table": table, "ratios": ratios, "ttft_ms": ttft_median,
