@@ -79,6 +79,7 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.default_model
 	$(PY) -m benchmarks.evals_harness
 	$(PY) -m benchmarks.cpu_per_request
+	$(PY) -m benchmarks.provider_clients
 
 eval: $(STAMP)
 	$(PY) -m evals run --dataset evals/datasets/support.jsonl --out evals/runs/latest
