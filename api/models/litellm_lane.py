@@ -21,6 +21,7 @@ from api.core.templates import RenderedPrompt
 from .local_model import LocalModelBusy
 from .completion import Completion, PromptFor, Usage
 from .failures import ProviderFailure, kind_of_status, parse_retry_after
+from .streams import OpenStream
 from .tokens import count_tokens
 
 # httpx by default: the transport respx intercepts, so tests run the production path. The
@@ -134,7 +135,7 @@ class LitellmLane:
             kwargs["stream"] = True
             kwargs["stream_options"] = {"include_usage": True}
             iterator = (await litellm.acompletion(**kwargs)).__aiter__()
-        stream = LitellmStream(model, rendered, iterator, [])
+        stream = LitellmStream(model, rendered, iterator=iterator)
         first = await stream.next_text()
         if first is None:
             raise ProviderFailure("bad_response", "the model's stream ended before any text")
@@ -150,17 +151,12 @@ class _Text:
     text: str
 
 
-@dataclass
-class LitellmStream:
+@dataclass(kw_only=True)
+class LitellmStream(OpenStream):
     """An open stream: `next_text` gives its text pieces, then None; `completion` the totals."""
 
-    model: str
-    prompt: RenderedPrompt
     iterator: Any
-    pending: list[Any]  # chunks read but not yet looked at
-    parts: list[str] = field(default_factory=list)
-    finish_reason: str | None = None
-    usage: Usage | None = None
+    pending: list[Any] = field(default_factory=list)  # chunks read but not yet looked at
 
     async def next_text(self) -> str | None:
         with translated():
@@ -192,12 +188,4 @@ class LitellmStream:
         """Stop reading: litellm closes the provider's response (its connection goes back)."""
         with contextlib.suppress(Exception):
             await self.iterator.aclose()
-
-    def completion(self) -> Completion:
-        text = "".join(self.parts)
-        usage = self.usage or Usage(
-            prompt_tokens=count_tokens(self.model, messages=self.prompt.messages),
-            completion_tokens=count_tokens(self.model, text=text),
-        )
-        return Completion(text, self.model, self.finish_reason, usage)
 

@@ -19,7 +19,7 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -30,6 +30,7 @@ from api.core.templates import RenderedPrompt
 
 from .completion import Completion, PromptFor, Usage
 from .failures import ProviderFailure, kind_of_status, parse_retry_after
+from .streams import OpenStream
 from .tokens import count_tokens
 
 
@@ -176,7 +177,7 @@ class OpenAILane:
             # The SDK's event-stream reader gives each event's JSON as is (no chunk models built).
             events = await client.post(_PATH, cast_to=object, body=body, stream=True,
                                        stream_cls=openai.AsyncStream[object])
-        stream = OpenAIStream(model, rendered, events)
+        stream = OpenAIStream(model, rendered, events=events)
         first = await stream.next_text()
         if first is None:
             await stream.aclose()
@@ -185,16 +186,11 @@ class OpenAILane:
         return stream
 
 
-@dataclass
-class OpenAIStream:
+@dataclass(kw_only=True)
+class OpenAIStream(OpenStream):
     """An open stream: `next_text` gives its text pieces, then None; `completion` the totals."""
 
-    model: str
-    prompt: RenderedPrompt
     events: openai.AsyncStream
-    parts: list[str] = field(default_factory=list)
-    finish_reason: str | None = None
-    usage: Usage | None = None
     unread: str | None = None  # the first text, read while opening the stream
 
     async def next_text(self) -> str | None:
@@ -226,14 +222,6 @@ class OpenAIStream:
         """Stop reading and give the connection back (a stream left before its end)."""
         with contextlib.suppress(Exception):
             await self.events.close()
-
-    def completion(self) -> Completion:
-        text = "".join(self.parts)
-        usage = self.usage or Usage(
-            prompt_tokens=count_tokens(self.model, messages=self.prompt.messages),
-            completion_tokens=count_tokens(self.model, text=text),
-        )
-        return Completion(text, self.model, self.finish_reason, usage)
 
 
 def split(model: str) -> tuple[str, str]:

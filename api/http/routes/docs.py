@@ -12,6 +12,8 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
+from .web import page_headers
+
 PAGES = Path(__file__).resolve().parent.parent / "apidocs"
 ASSETS = Path(str(files("fastapi_offline") / "static"))
 
@@ -23,15 +25,6 @@ SWAGGER_POLICY = f"{_COMMON}; script-src 'self'; style-src 'self'; img-src 'self
 REDOC_POLICY = f"{_COMMON}; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; worker-src blob:"
 
 
-def _headers(policy: str) -> dict[str, str]:
-    return {
-        "Content-Security-Policy": policy,
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer",
-        "Cache-Control": "no-cache",
-    }
-
-
 router = APIRouter(include_in_schema=False)
 router.mount("/docs/assets", StaticFiles(directory=ASSETS), name="apidocs-assets")
 
@@ -39,7 +32,7 @@ router.mount("/docs/assets", StaticFiles(directory=ASSETS), name="apidocs-assets
 @router.get("/docs")
 async def swagger_ui() -> FileResponse:
     return FileResponse(PAGES / "swagger.html", media_type="text/html; charset=utf-8",
-                        headers=_headers(SWAGGER_POLICY))
+                        headers=page_headers(SWAGGER_POLICY))
 
 
 @router.get("/docs/swagger-init.js")
@@ -50,4 +43,4 @@ async def swagger_init() -> FileResponse:
 @router.get("/redoc")
 async def redoc() -> FileResponse:
     return FileResponse(PAGES / "redoc.html", media_type="text/html; charset=utf-8",
-                        headers=_headers(REDOC_POLICY))
+                        headers=page_headers(REDOC_POLICY))
