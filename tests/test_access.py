@@ -522,9 +522,10 @@ async def test_work_stops_when_the_client_disconnects(upstream):
     connection closed), the key's in-flight lease is given back, and the request is a 499."""
     from api.core import metrics
 
-    upstream_cancelled = asyncio.Event()
+    upstream_cancelled, upstream_called = asyncio.Event(), asyncio.Event()
 
     async def slow_model(request):
+        upstream_called.set()
         try:
             await asyncio.sleep(10)
         except asyncio.CancelledError:
@@ -535,6 +536,8 @@ async def test_work_stops_when_the_client_disconnects(upstream):
     upstream.post(CHAT_URL).mock(side_effect=slow_model)
     app = create_app(make_settings(rate_limit_concurrent=1, timeout_s=30))
     before = metrics.REGISTRY.get_sample_value("rewriter_http_abandoned_total") or 0
+    labels = {"route": "/v1/rewrites", "method": "POST", "status": "499"}
+    before_499 = metrics.REGISTRY.get_sample_value("rewriter_http_requests_total", labels) or 0
     gone = asyncio.Event()
     sent: list[dict] = []
     body = json.dumps({"draft": DRAFT}).encode()
@@ -556,14 +559,13 @@ async def test_work_stops_when_the_client_disconnects(upstream):
              "client": ("127.0.0.1", 5000), "server": ("testserver", 80)}
     async with app.router.lifespan_context(app):
         request = asyncio.create_task(app(scope, receive, send))
-        await asyncio.sleep(0.3)  # the model is being called
+        await asyncio.wait_for(upstream_called.wait(), 10)  # the model is being called
         assert not request.done()
         gone.set()  # the client closes its connection
         await asyncio.wait_for(request, 5)  # ends at once, normally: no 10 s wait, no exception
         assert upstream_cancelled.is_set() and sent == []
         assert (metrics.REGISTRY.get_sample_value("rewriter_http_abandoned_total") or 0) == before + 1
-        assert metrics.REGISTRY.get_sample_value(
-            "rewriter_http_requests_total", {"route": "/v1/rewrites", "method": "POST", "status": "499"}) >= 1
+        assert metrics.REGISTRY.get_sample_value("rewriter_http_requests_total", labels) == before_499 + 1
         # The lease came back: with a limit of one request in flight, the next one is served.
         upstream.post(CHAT_URL).mock(return_value=chat_reply("I'm sorry for the wait. " + DRAFT))
         async with _client(app) as client:

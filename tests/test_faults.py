@@ -422,6 +422,7 @@ def test_deadline_timeout_firing_early_is_still_the_deadline(monkeypatch):
     from api.core.deadline import Deadline
     from api.models.gateway import Gateway
     from api.models.litellm_lane import LitellmLane, translate
+    from api.models.openai_lane import OpenAILane
 
     from .conftest import make_settings
 
@@ -431,6 +432,7 @@ def test_deadline_timeout_firing_early_is_still_the_deadline(monkeypatch):
         await asyncio.sleep(30)
 
     monkeypatch.setattr(LitellmLane, "complete", never_answers)
+    monkeypatch.setattr(OpenAILane, "complete", never_answers)  # the default model's lane
 
     async def attempts() -> collections.Counter[str]:
         gateway = Gateway(make_settings(timeout_s=1.0, max_retries=2, retry_backoff_s=0.05, retry_max_backoff_s=0.2))

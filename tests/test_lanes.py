@@ -208,7 +208,7 @@ def test_which_lane_a_model_takes(model, litellm_only, expected):
     assert lane_of(model, Settings(_env_file=None, litellm_only=litellm_only)) == expected
 
 
-async def test_a_vllm_server_without_a_key_is_called_without_one(client_for, upstream, monkeypatch):
+async def test_a_vllm_server_without_a_key_gets_a_placeholder(client_for, upstream, monkeypatch):
     monkeypatch.delenv("HOSTED_VLLM_API_KEY", raising=False)
     route = upstream.post("http://vllm.test/v1/chat/completions").mock(return_value=chat_reply(REWRITE))
     client = client_for(model="hosted_vllm/meta-llama/Llama-3.1-8B-Instruct", model_api_base="http://vllm.test/v1",
@@ -216,6 +216,8 @@ async def test_a_vllm_server_without_a_key_is_called_without_one(client_for, ups
     response = await client.post("/v1/rewrites", json={"draft": DRAFT})
     assert response.status_code == 200 and response.json()["cost_usd"] is None  # not in the price map
     assert json.loads(route.calls.last.request.content)["model"] == "meta-llama/Llama-3.1-8B-Instruct"
+    # The SDK insists on a key: a server that needs none gets a placeholder, never another provider's.
+    assert route.calls.last.request.headers["authorization"] == "Bearer no-key"
 
 
 async def test_a_hosted_provider_without_a_key_is_told_so(client_for, upstream, monkeypatch):
@@ -227,3 +229,42 @@ async def test_a_hosted_provider_without_a_key_is_told_so(client_for, upstream, 
     assert response.status_code == 502
     assert response.json()["failures"] == [
         "openai/gpt-4o-mini: not configured: no API key for openai/gpt-4o-mini: set OPENAI_API_KEY or REWRITER_MODEL_API_KEY"]
+
+
+async def test_an_error_before_any_text_is_retried(lane_client, upstream):
+    """A stream whose first event is an error failed on the server's side: retried like a 500."""
+    route = upstream.post(CHAT_URL).mock(side_effect=[
+        httpx.Response(200, headers={"content-type": "text/event-stream"},
+                       content=b'data: {"error": {"message": "model overloaded"}}\n\n'),
+        httpx.Response(200, headers={"content-type": "text/event-stream"}, content=sse_body([REWRITE])),
+    ])
+    response = await lane_client().post("/v1/rewrites", json={"draft": DRAFT, "stream": True})
+    events = parse_sse(response.text)
+    assert events[-1][0] == "result" and events[-1][1]["attempts"] == 2 and route.call_count == 2
+
+
+async def test_failures_without_a_status_read_alike(lane_client, upstream):
+    """A refused connection and a read timeout are named the same on both lanes."""
+    upstream.post(CHAT_URL).mock(side_effect=httpx.ConnectError("connection refused"))
+    failures = (await lane_client(max_retries=0).post("/v1/rewrites", json={"draft": DRAFT})).json()["failures"]
+    assert failures[0].startswith("openai/gpt-4o-mini: APIConnectionError: "), failures
+    upstream.post(CHAT_URL).mock(side_effect=httpx.ReadTimeout("slow"))
+    failures = (await lane_client(max_retries=0).post("/v1/rewrites", json={"draft": DRAFT})).json()["failures"]
+    assert failures == ["openai/gpt-4o-mini: Timeout: no answer in time"], failures
+
+
+async def test_zero_usage_and_provider_finish_reasons_read_alike(lane_client, upstream):
+    answer = chat_json(REWRITE)
+    answer["usage"] = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
+    answer["choices"][0]["finish_reason"] = "eos"  # Together's, TGI's word for stop
+    upstream.post(CHAT_URL).mock(return_value=httpx.Response(200, json=answer))
+    body = (await lane_client().post("/v1/rewrites", json={"draft": DRAFT})).json()
+    assert body["usage"]["prompt_tokens"] > 20 and body["cost_usd"] > 0
+    assert body["finish_reason"] == "stop"
+
+
+def test_reasoning_models_take_the_litellm_lane():
+    """o-series and gpt-5 take max_completion_tokens and no temperature: litellm maps that."""
+    settings = Settings(_env_file=None)
+    assert lane_of("openai/o4-mini", settings) == "litellm" and lane_of("openai/gpt-5", settings) == "litellm"
+    assert lane_of("openai/gpt-4o-mini", settings) == "openai"

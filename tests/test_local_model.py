@@ -186,10 +186,10 @@ async def test_concurrent_requests_are_served_in_turn(local_app, local_client, m
     spans: list[tuple[float, float]] = []
     original = model._generate_sync
 
-    def timed(prompt, params):
+    def timed(*args):
         started = time.monotonic()
         try:
-            return original(prompt, params)
+            return original(*args)
         finally:
             spans.append((started, time.monotonic()))
 
@@ -316,3 +316,33 @@ async def test_wrap_keeps_the_drafts_greeting_and_sign_off_in_place(local_client
     assert text.startswith("Hi {{ticket.requester.first_name}},\n\n") and "Ana" not in text  # no second greeting
     assert "\n\nYour refund was sent today.\n\n" in text and text.endswith("\n\nBest regards,\nSam")
     assert "".join(data["text"] for name, data in events if name == "delta") == text
+
+
+async def test_a_given_up_generation_stops_at_its_next_token(local_app):
+    """A request whose client left (or whose deadline passed) cancels its generation: the model
+    thread stops at the next token instead of writing all it was allowed to, and the queue place
+    comes back once the thread is done."""
+    model = local_app.state.rewriter.local_model.model()
+    model.load()
+    finished = []
+    original = model._generate_sync
+
+    def recorded(*args):
+        generation = original(*args)
+        finished.append(generation)
+        return generation
+
+    model._generate_sync = recorded
+    try:
+        counting = "1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,"
+        task = asyncio.create_task(model.generate(counting, {"max_tokens": 400, "temperature": 0.0}))
+        await asyncio.sleep(0.5)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        ok = await model.generate("Hello", {"max_tokens": 4})  # the thread is free again
+    finally:
+        del model._generate_sync
+    assert ok.completion_tokens >= 1 and finished[-1] is ok
+    assert finished[0].completion_tokens < 200, finished[0]  # stopped, not 400 tokens of counting
+    assert model._admitted == 0

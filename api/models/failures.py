@@ -67,3 +67,8 @@ def parse_retry_after(value: str | None) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         return None
+
+
+def first_line(text: str) -> str:
+    """A provider's message as one short line."""
+    return (text.strip().splitlines() or [""])[0][:200]

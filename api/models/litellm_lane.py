@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import litellm  # api/__init__.py has set litellm's offline price-map switch
 
 from api.core.settings import Settings
@@ -20,7 +21,7 @@ from api.core.templates import RenderedPrompt
 
 from .local_model import LocalModelBusy
 from .completion import Completion, PromptFor, Usage
-from .failures import ProviderFailure, kind_of_status, parse_retry_after
+from .failures import ProviderFailure, first_line, kind_of_status, parse_retry_after
 from .streams import OpenStream
 from .tokens import count_tokens
 
@@ -54,19 +55,20 @@ def translate(exc: BaseException) -> ProviderFailure:
     message = _WRAPPERS.sub("", message)[:200]
     if _caused_by(exc, LocalModelBusy):
         return ProviderFailure("overloaded", message, status=503, retry_after_s=2, label=type(exc).__name__)
+    # Before the status: litellm gives these a 408 and a 500 of its own, the openai lane none.
+    if isinstance(exc, (litellm.Timeout, asyncio.TimeoutError)) or _caused_by(exc, httpx.TimeoutException):
+        return ProviderFailure("timeout", "no answer in time", label="Timeout")
+    if _caused_by(exc, httpx.TransportError) or (
+            isinstance(exc, litellm.APIConnectionError) and not _caused_by(exc, json.JSONDecodeError)):
+        cause = _cause(exc, httpx.TransportError)
+        return ProviderFailure("connection", first_line(str(cause or message)) or "the connection failed",
+                               label="APIConnectionError")
     status = getattr(exc, "status_code", None)
     status = status if isinstance(status, int) else None
     if status in (None, 500) and _caused_by(exc, json.JSONDecodeError):  # litellm calls it a 500 of its own
         return ProviderFailure("bad_response", "the provider's answer is not valid JSON", label="invalid answer")
     retry_after = parse_retry_after(_header(exc, "retry-after"))
-    if isinstance(exc, (litellm.Timeout, asyncio.TimeoutError)):
-        kind = "timeout"
-    elif status is not None:
-        kind = kind_of_status(status)
-    elif isinstance(exc, litellm.APIConnectionError):
-        kind = "connection"
-    else:
-        kind = "other"
+    kind = kind_of_status(status) if status is not None else "other"
     return ProviderFailure(kind, message, status=status, retry_after_s=retry_after, label=type(exc).__name__)
 
 
@@ -81,14 +83,19 @@ def _header(exc: BaseException, name: str) -> str | None:
 
 def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
     """litellm wraps provider exceptions; look down the chain for the original."""
+    return _cause(exc, kind) is not None
+
+
+def _cause(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
     seen: BaseException | None = exc
     for _ in range(5):
         if seen is None:
-            return False
+            return None
         if isinstance(seen, kind):
-            return True
+            return seen
         seen = seen.__cause__ or seen.__context__
-    return False
+    return None
+
 
 
 class LitellmLane:

@@ -234,10 +234,9 @@ class LocalModel:
                 yield item
         finally:
             cancelled.set()
-            self._release()
-            if not future.done():
-                # Let the thread notice the flag; don't block the loop waiting for it.
-                future.add_done_callback(lambda f: f.exception())
+            # The place in the queue comes back when the thread is done (it notices the flag at
+            # its next token); the loop does not wait for it.
+            future.add_done_callback(lambda f: (self._release(), f.exception()))
 
 
 _DONE = object()

@@ -20,16 +20,19 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import httpx
+import litellm
 import openai
+from litellm.litellm_core_utils.core_helpers import map_finish_reason
 
 from api.core.settings import Settings
 from api.core.templates import RenderedPrompt
 
 from .completion import Completion, PromptFor, Usage
-from .failures import ProviderFailure, kind_of_status, parse_retry_after
+from .failures import ProviderFailure, first_line, kind_of_status, parse_retry_after
 from .streams import OpenStream
 from .tokens import count_tokens
 
@@ -50,8 +53,8 @@ PROVIDERS: dict[str, Provider] = {
     "hosted_vllm": Provider(None, ("HOSTED_VLLM_API_BASE",), ("HOSTED_VLLM_API_KEY",)),
     "lm_studio": Provider(None, ("LM_STUDIO_API_BASE",), ("LM_STUDIO_API_KEY",)),
     "groq": Provider("https://api.groq.com/openai/v1", ("GROQ_API_BASE",), ("GROQ_API_KEY",)),
-    "together_ai": Provider("https://api.together.xyz/v1", ("TOGETHERAI_API_BASE",),
-                            ("TOGETHERAI_API_KEY", "TOGETHER_AI_API_KEY", "TOGETHER_API_KEY")),
+    "together_ai": Provider("https://api.together.ai/v1", ("TOGETHER_AI_API_BASE",),
+                            ("TOGETHER_API_KEY", "TOGETHER_AI_API_KEY", "TOGETHERAI_API_KEY", "TOGETHER_AI_TOKEN")),
 }
 _PATH = "/chat/completions"
 # httpcore's pool looks at every connection it holds (and polls each idle one's socket) whenever
@@ -85,15 +88,15 @@ def translate(exc: BaseException) -> ProviderFailure:
         return ProviderFailure("timeout", "no answer in time", label="Timeout")
     if isinstance(exc, (openai.APIConnectionError, httpx.TransportError)):
         cause = exc.__cause__ or exc
-        return ProviderFailure("connection", _first_line(str(cause)) or "the connection failed",
+        return ProviderFailure("connection", first_line(str(cause)) or "the connection failed",
                                label="APIConnectionError")
     if isinstance(exc, json.JSONDecodeError):
         return ProviderFailure("bad_response", "the provider's answer is not valid JSON", label="invalid answer")
     if isinstance(exc, (KeyError, IndexError, TypeError, AttributeError)):
         return ProviderFailure("bad_response", "the provider's answer is not a chat completion", label="invalid answer")
-    if isinstance(exc, openai.APIError):  # e.g. an `error` event inside a stream
-        return ProviderFailure("other", _message_of(exc), label=label)
-    return ProviderFailure("other", _first_line(str(exc)), label=label)
+    if isinstance(exc, openai.APIError):  # an `error` event in a stream: the server failed, as a 500 would say
+        return ProviderFailure("server_error", _message_of(exc), status=500, label=label)
+    return ProviderFailure("other", first_line(str(exc)), label=label)
 
 
 def _message_of(exc: openai.APIError) -> str:
@@ -103,12 +106,9 @@ def _message_of(exc: openai.APIError) -> str:
         inner = body.get("error", body)
         message = inner.get("message") if isinstance(inner, dict) else inner
         if isinstance(message, str) and message.strip():
-            return _first_line(message)
-    return _first_line(exc.message)
+            return first_line(message)
+    return first_line(exc.message)
 
-
-def _first_line(text: str) -> str:
-    return (text.strip().splitlines() or [""])[0][:200]
 
 
 class OpenAILane:
@@ -162,9 +162,9 @@ class OpenAILane:
             text = choice["message"].get("content") or ""
             usage = data.get("usage") or {}
             used = Usage(int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0))
-            if not usage:
+            if not used.total_tokens:  # none sent (or zeros): counted, as the litellm lane does
                 used = Usage(count_tokens(model, messages=rendered.messages), count_tokens(model, text=text))
-            return Completion(text, model, choice.get("finish_reason"), used)
+            return Completion(text, model, _finish(choice.get("finish_reason")), used)
 
     async def open_stream(self, model: str, prompt: PromptFor, params: dict[str, Any]) -> "OpenAIStream":
         """Start a stream and wait for its first text (as the litellm lane does: failing before
@@ -198,7 +198,11 @@ class OpenAIStream(OpenStream):
             text, self.unread = self.unread, None
             return text
         with translated(self.model):
-            async for chunk in self.events:
+            while True:
+                try:  # not `async for`: each loop over the stream would leave a generator to finalise
+                    chunk = await self.events.__anext__()
+                except StopAsyncIteration:
+                    break
                 text = self._read(chunk)
                 if text:
                     self.parts.append(text)
@@ -212,7 +216,7 @@ class OpenAIStream(OpenStream):
         for choice in chunk.get("choices") or []:
             text += (choice.get("delta") or {}).get("content") or ""
             if choice.get("finish_reason"):
-                self.finish_reason = choice["finish_reason"]
+                self.finish_reason = _finish(choice["finish_reason"])
         usage = chunk.get("usage")
         if usage and usage.get("completion_tokens"):
             self.usage = Usage(int(usage.get("prompt_tokens") or 0), int(usage["completion_tokens"]))
@@ -233,10 +237,25 @@ def split(model: str) -> tuple[str, str]:
 
 def lane_of(model: str, settings: Settings) -> str:
     """`openai` for a model of an OpenAI-compatible provider (unless REWRITER_LITELLM_ONLY),
-    `litellm` for everything else, the embedded local model included."""
-    if settings.litellm_only:
+    `litellm` for everything else, the embedded local model included, and for reasoning models
+    (o-series, gpt-5: they take `max_completion_tokens` and no temperature, which litellm maps)."""
+    if settings.litellm_only or split(model)[0] not in PROVIDERS:
         return "litellm"
-    return "openai" if split(model)[0] in PROVIDERS else "litellm"
+    return "litellm" if _reasons(model) else "openai"
+
+
+@lru_cache(maxsize=512)
+def _reasons(model: str) -> bool:
+    """Does litellm's model map say the model reasons? (Unknown models: no.)"""
+    try:
+        return bool(litellm.get_model_info(model).get("supports_reasoning"))
+    except Exception:  # noqa: BLE001 - not in the map
+        return False
+
+
+def _finish(reason: str | None) -> str | None:
+    """Providers' own words for why the answer ended ("eos", "end_turn") in OpenAI's, as litellm maps them."""
+    return map_finish_reason(reason) if reason else reason
 
 
 def _env(names: tuple[str, ...]) -> str | None:
