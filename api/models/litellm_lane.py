@@ -97,7 +97,6 @@ def _cause(exc: BaseException, kind: type[BaseException]) -> BaseException | Non
     return None
 
 
-
 class LitellmLane:
     """Calls one model through litellm; retries, fallbacks and the deadline are the gateway's."""
 
