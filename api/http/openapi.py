@@ -159,13 +159,13 @@ def install(app: FastAPI) -> None:
     """Amend what FastAPI's own `app.openapi` generates (its arguments, servers and root path
     included), once per document it builds."""
     generate = app.openapi
-    amended: list[int] = []  # the id of the document last amended
+    amended: list[dict[str, Any]] = []  # the document last amended (held, so it is told apart by identity)
 
     def openapi() -> dict[str, Any]:
         schema = generate()
-        if amended[-1:] != [id(schema)]:
+        if not amended or amended[0] is not schema:
             amend(schema)
-            amended[:] = [id(schema)]
+            amended[:] = [schema]
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
