@@ -23,7 +23,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from api.core.errors import field_errors
+from api.core.errors import describe_fields
 
 # Imports stay inside the commands: `--help`, `templates` and `new-key` must not pay for litellm,
 # llama.cpp or FastAPI's app (litellm alone takes seconds to import on a loaded machine).
@@ -83,8 +83,7 @@ def _settings():
     try:
         return get_settings()
     except ValidationError as exc:
-        errors = field_errors(exc.errors(), whole="settings")
-        problems = "; ".join(f"{_env_name(item['field'])}: {item['message']}" for item in errors)
+        problems = describe_fields(exc.errors(), whole="settings", label=_env_name)
         raise _Fail(EXIT_INPUT, f"error: bad setting: {problems}") from None
 
 
@@ -241,9 +240,7 @@ def _request(args: argparse.Namespace):
             variables=variables, model=args.model, on_violation=args.on_violation,
         )
     except ValidationError as exc:
-        errors = field_errors(exc.errors())
-        problems = "; ".join(f"{_option(item['field'])}: {item['message']}" for item in errors)
-        raise _Fail(EXIT_INPUT, f"error: {problems}") from None
+        raise _Fail(EXIT_INPUT, f"error: {describe_fields(exc.errors(), label=_option)}") from None
 
 
 def _violations(guard) -> str:

@@ -6,7 +6,7 @@ imports web code. `status` is the HTTP status that fits the failure, `title` a s
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 
@@ -72,9 +72,11 @@ def field_errors(errors: Iterable[Mapping[str, Any]], *, whole: str = "body") ->
     return out
 
 
-def describe_fields(errors: Iterable[Mapping[str, Any]], *, whole: str = "body") -> str:
-    """The same as one line: "field: message; field: message"."""
-    return "; ".join(f"{f['field']}: {f['message']}" for f in field_errors(errors, whole=whole))
+def describe_fields(errors: Iterable[Mapping[str, Any]], *, whole: str = "body",
+                    label: Callable[[str], str] = str) -> str:
+    """The same as one line: "field: message; field: message"; `label` names a field the way
+    the caller spells it (the CLI: "--var tone", "REWRITER_PORT")."""
+    return "; ".join(f"{label(f['field'])}: {f['message']}" for f in field_errors(errors, whole=whole))
 
 
 class TemplateLoadError(Exception):

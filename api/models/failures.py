@@ -4,6 +4,8 @@ client is called (`api.models.litellm_lane`); retries, fallbacks, metrics and me
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Literal
 
 FailureKind = Literal[
@@ -72,3 +74,15 @@ def parse_retry_after(value: str | None) -> float | None:
 def first_line(text: str) -> str:
     """A provider's message as one short line."""
     return (text.strip().splitlines() or [""])[0][:200]
+
+
+@contextmanager
+def translating(translate: Callable[[BaseException], ProviderFailure]) -> Iterator[None]:
+    """Any exception a lane's client raises leaves as a `ProviderFailure`, by the lane's
+    `translate` (one already translated passes as it is)."""
+    try:
+        yield
+    except ProviderFailure:
+        raise
+    except Exception as exc:  # noqa: BLE001 - every provider failure, in our own words
+        raise translate(exc) from exc

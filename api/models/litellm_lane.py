@@ -8,8 +8,6 @@ import asyncio
 import contextlib
 import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +19,7 @@ from api.core.templates import RenderedPrompt
 
 from .local_model import LocalModelBusy
 from .completion import Completion, PromptFor, Usage
-from .failures import ProviderFailure, first_line, kind_of_status, parse_retry_after
+from .failures import ProviderFailure, first_line, kind_of_status, parse_retry_after, translating
 from .streams import OpenStream
 from .tokens import count_tokens
 
@@ -31,17 +29,6 @@ litellm.disable_aiohttp_transport = True
 litellm.suppress_debug_info = True
 litellm.drop_params = True
 litellm.telemetry = False
-
-
-@contextmanager
-def translated() -> Iterator[None]:
-    """Any exception litellm (or a provider behind it) raises leaves as a `ProviderFailure`."""
-    try:
-        yield
-    except ProviderFailure:
-        raise
-    except Exception as exc:  # noqa: BLE001 - every provider failure, in our own words
-        raise translate(exc) from exc
 
 
 # litellm's names in front of a provider's message: "litellm.InternalServerError: InternalServerError:
@@ -118,7 +105,7 @@ class LitellmLane:
         return kwargs
 
     async def complete(self, model: str, prompt: PromptFor, params: dict[str, Any]) -> Completion:
-        with translated():
+        with translating(translate):
             response = await litellm.acompletion(**self._request(model, prompt(model), params))
             choice = response.choices[0]
             text = choice.message.content or ""
@@ -135,7 +122,7 @@ class LitellmLane:
         """Start a stream and wait for its first text: failing before any text is retryable, and
         a stream that ends without any (a body that is not an event stream reads as one empty
         chunk) is a bad response, retried like a failure."""
-        with translated():
+        with translating(translate):
             rendered = prompt(model)
             kwargs = self._request(model, rendered, params)
             kwargs["stream"] = True
@@ -165,7 +152,7 @@ class LitellmStream(OpenStream):
     pending: list[Any] = field(default_factory=list)  # chunks read but not yet looked at
 
     async def next_text(self) -> str | None:
-        with translated():
+        with translating(translate):
             while True:
                 if not self.pending:
                     try:

@@ -17,8 +17,6 @@ import asyncio
 import contextlib
 import json
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -32,7 +30,7 @@ from api.core.settings import Settings
 from api.core.templates import RenderedPrompt
 
 from .completion import Completion, PromptFor, Usage
-from .failures import ProviderFailure, first_line, kind_of_status, parse_retry_after
+from .failures import ProviderFailure, first_line, kind_of_status, parse_retry_after, translating
 from .streams import OpenStream
 from .tokens import count_tokens
 
@@ -64,17 +62,6 @@ _PATH = "/chat/completions"
 # use are not limited by it.
 _POOL = httpx.Limits(max_connections=1000, max_keepalive_connections=16)
 _NO_KEY = "no-key"  # the SDK insists on a key; a local server (vLLM, llama.cpp) may need none
-
-
-@contextmanager
-def translated(model: str) -> Iterator[None]:
-    """Any exception the SDK, httpx or a malformed answer raises leaves as a `ProviderFailure`."""
-    try:
-        yield
-    except ProviderFailure:
-        raise
-    except Exception as exc:  # noqa: BLE001 - every provider failure, in our own words
-        raise translate(exc) from exc
 
 
 def translate(exc: BaseException) -> ProviderFailure:
@@ -151,7 +138,7 @@ class OpenAILane:
 
     async def complete(self, model: str, prompt: PromptFor, params: dict[str, Any]) -> Completion:
         rendered = prompt(model)
-        with translated(model):
+        with translating(translate):
             client = self._client(model)
             # The SDK's own request path (base URL, key, errors, connection pool) with our body as
             # is: `chat.completions.create` would spend more CPU transforming it than the rest.
@@ -169,7 +156,7 @@ class OpenAILane:
         """Start a stream and wait for its first text (as the litellm lane does: failing before
         any text is retryable; a stream that ends without any is a bad response)."""
         rendered = prompt(model)
-        with translated(model):
+        with translating(translate):
             client = self._client(model)
             body = {**self._request(model, rendered, params), "stream": True,
                     "stream_options": {"include_usage": True}}
@@ -196,7 +183,7 @@ class OpenAIStream(OpenStream):
         if self.unread is not None:
             text, self.unread = self.unread, None
             return text
-        with translated(self.model):
+        with translating(translate):
             while True:
                 try:  # not `async for`: each loop over the stream would leave a generator to finalise
                     chunk = await self.events.__anext__()
