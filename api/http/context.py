@@ -125,7 +125,7 @@ class _Exchange:
         """After the body, the server's receive() says only one thing: the client is gone."""
         try:
             message = await self._receive()
-        except Exception:  # noqa: BLE001 - a server that cannot say: treat it as gone, quietly
+        except Exception:  # noqa: BLE001 - a server that cannot say: treat the client as gone, and log why
             message = {"type": "http.disconnect"}
             log.warning("receive() failed while watching for a disconnect", exc_info=True)
         if message["type"] != "http.disconnect":
