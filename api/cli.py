@@ -148,7 +148,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     log_config = configure(settings)
     try:
-        app = create_app(settings)
+        app = create_app(settings, serving=True)
         if app.state.local_model is not None:
             # Before listening: a llama.cpp that cannot generate on this CPU stops start-up here
             # with the reason, instead of killing the service on its first rewrite.
@@ -171,7 +171,7 @@ def _serve(args: argparse.Namespace) -> int:
         # Each worker process builds its own app (and loads its own local model) from the
         # environment; the app built above has already validated templates and model file.
         del app
-        uvicorn.run("api.http.app:create_app", factory=True, workers=settings.workers, **common)
+        uvicorn.run("api.http.app:serving_app", factory=True, workers=settings.workers, **common)
     else:
         # After a graceful shutdown uvicorn re-raises the SIGTERM it caught; with the default
         # handler that kills the process (exit status -15), so a finished shutdown looked like a

@@ -570,3 +570,21 @@ async def test_work_stops_when_the_client_disconnects(upstream):
         upstream.post(CHAT_URL).mock(return_value=chat_reply("I'm sorry for the wait. " + DRAFT))
         async with _client(app) as client:
             assert (await client.post("/v1/rewrites", json={"draft": DRAFT})).status_code == 200
+
+
+async def test_a_serving_app_freezes_what_start_up_built_and_a_test_app_does_not():
+    """`python -m api serve` moves start-up's objects out of the collector's reach (a full
+    collection walking them stalled every request); an app built in a test process must not,
+    or every app the suite builds would be kept forever."""
+    import gc
+
+    gc.unfreeze()
+    try:
+        app = create_app(make_settings())
+        async with app.router.lifespan_context(app):
+            assert gc.get_freeze_count() == 0
+        app = create_app(make_settings(), serving=True)
+        async with app.router.lifespan_context(app):
+            assert gc.get_freeze_count() > 1000
+    finally:
+        gc.unfreeze()
