@@ -268,3 +268,111 @@ def test_reasoning_models_take_the_litellm_lane():
     settings = Settings(_env_file=None)
     assert lane_of("openai/o4-mini", settings) == "litellm" and lane_of("openai/gpt-5", settings) == "litellm"
     assert lane_of("openai/gpt-4o-mini", settings) == "openai"
+
+
+# --- the openai lane on its default transport, aiohttp, against a real socket ----------------
+# respx mocks httpx's transport (the tests run with REWRITER_HTTP_TRANSPORT=httpx); these answer
+# from a small HTTP/1.1 server on loopback, so aiohttp's pool, its errors and their translation
+# run for real.
+
+
+class SocketUpstream:
+    """Answers each request with the next scripted behaviour: a (status, headers, body) to send,
+    "drop" (close the connection without answering) or ("cut", body) (send a stream's head and
+    part of its body, then close)."""
+
+    def __init__(self) -> None:
+        self.script: list = []
+        self.requests: list[dict] = []
+        self.server: asyncio.Server | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.sockets[0].getsockname()[:2]
+        return f"http://{host}:{port}/v1"
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                               if line.lower().startswith(b"content-length:")), 0)
+                self.requests.append(json.loads(await reader.readexactly(length)))
+                step = self.script.pop(0)
+                if step == "drop":
+                    return
+                if step[0] == "cut":
+                    writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+                                 b"transfer-encoding: chunked\r\n\r\n" + f"{len(step[1]):x}\r\n".encode() + step[1] + b"\r\n")
+                    await writer.drain()
+                    return
+                status, headers, body = step
+                lines = [f"HTTP/1.1 {status} X", f"content-length: {len(body)}",
+                         *(f"{name}: {value}" for name, value in headers.items())]
+                writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+
+@pytest.fixture
+async def socket_upstream():
+    upstream = SocketUpstream()
+    upstream.server = await asyncio.start_server(upstream.serve, "127.0.0.1", 0)
+    yield upstream
+    upstream.server.close()
+
+
+def ok(text: str = REWRITE) -> tuple:
+    return 200, {"content-type": "application/json"}, json.dumps(chat_json(text)).encode()
+
+
+def aiohttp_app(socket_upstream: SocketUpstream, **overrides):
+    from api.http.app import create_app
+
+    from .conftest import make_settings
+    return create_app(make_settings(http_transport="auto", model_api_base=socket_upstream.url, **overrides))
+
+
+async def test_on_aiohttp_a_rewrite_retries_a_429_and_a_dropped_connection(socket_upstream):
+    socket_upstream.script = [(429, {"retry-after": "0", "content-type": "application/json"},
+                               b'{"error": {"message": "slow down"}}'), "drop", ok()]
+    app = aiohttp_app(socket_upstream)
+    async with app.router.lifespan_context(app), \
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        response = await client.post("/v1/rewrites", json={"draft": DRAFT})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["rewrite"] == REWRITE and body["attempts"] == 3 and body["cost_usd"] == pytest.approx(9e-6)
+        assert socket_upstream.requests[0]["model"] == "gpt-4o-mini"
+        session = app.state.rewriter.gateway.lanes["openai"]._client("openai/gpt-4o-mini")._client._transport.client
+    assert session.closed  # the lifespan's end closed the pool: no "Unclosed client session"
+
+
+async def test_on_aiohttp_a_provider_that_hangs_up_is_a_connection_failure_not_a_timeout(socket_upstream):
+    """httpx-aiohttp maps aiohttp's lost connection to httpx's ConnectTimeout; the lane reads it
+    as what it is (a 502 naming the dropped connection), not as a slow provider (504)."""
+    socket_upstream.script = ["drop", "drop"]
+    app = aiohttp_app(socket_upstream, max_retries=1)
+    async with app.router.lifespan_context(app), \
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        response = await client.post("/v1/rewrites", json={"draft": DRAFT})
+    assert response.status_code == 502, response.text
+    assert "disconnected" in response.json()["detail"].lower(), response.json()
+
+
+async def test_on_aiohttp_a_stream_streams_and_one_cut_short_is_an_error_event(socket_upstream):
+    pieces = ["I'm sorry for the wait. ", "Your order #4821 ", "shipped on May 2."]
+    socket_upstream.script = [(200, {"content-type": "text/event-stream"}, sse_body(pieces, usage=(55, 21))),
+                              ("cut", sse_body(pieces[:2], done=False))]
+    app = aiohttp_app(socket_upstream)
+    async with app.router.lifespan_context(app), \
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        events = parse_sse((await client.post("/v1/rewrites", json={"draft": DRAFT, "stream": True})).text)
+        assert [data.get("text") for _, data in events[:3]] == pieces
+        assert events[-1][0] == "result" and events[-1][1]["usage"]["total_tokens"] == 76
+        events = parse_sse((await client.post("/v1/rewrites", json={"draft": DRAFT, "stream": True})).text)
+        assert [name for name, _ in events] == ["delta", "delta", "error"]
+        assert events[-1][1]["status"] == 502

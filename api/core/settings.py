@@ -46,8 +46,9 @@ class Settings(BaseSettings):
         description="send every model through litellm, OpenAI-compatible ones too (for litellm's callbacks); "
         "by default openai/, hosted_vllm/, lm_studio/, groq/ and together_ai/ models go through the openai SDK",
     )
-    http_transport: Literal["httpx", "aiohttp"] = Field(
-        "httpx", description="litellm's HTTP transport to providers (tests mock httpx)"
+    http_transport: Literal["auto", "httpx", "aiohttp"] = Field(
+        "auto", description="HTTP client to providers: auto = aiohttp on the openai lane and httpx on litellm's "
+        "(the faster of each, benchmarks/README.md); httpx or aiohttp for both"
     )
     timeout_s: float = Field(60.0, gt=0, description="deadline for one rewrite, retries and fallbacks included")
     max_retries: int = Field(2, ge=0, le=10, description="retries per model on transient upstream failures")

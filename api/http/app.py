@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None, rewriter: Rewriter | None = Non
             freeze_startup_objects()
         yield
         await limiter.close()
+        await rewriter.gateway.aclose()
 
     app = FastAPI(
         title="Reply Rewriter",

@@ -61,6 +61,10 @@ class Gateway:
         provider = register(settings)
         self.local_model = provider if settings.uses_local_model else None
 
+    async def aclose(self) -> None:
+        """Close the lanes' connections to providers (at shutdown)."""
+        await self.lanes["openai"].aclose()
+
     def chain(self, model: str | None) -> list[str]:
         """Models to try, in order: the requested (or default) model, then the configured
         fallbacks (the default model is not a fallback unless it is listed as one)."""

@@ -89,7 +89,7 @@ class LitellmLane:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        litellm.disable_aiohttp_transport = settings.http_transport == "httpx"
+        litellm.disable_aiohttp_transport = settings.http_transport != "aiohttp"
 
     def _request(self, model: str, prompt: RenderedPrompt, params: dict[str, Any]) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"model": model, "num_retries": 0, "max_retries": 0}

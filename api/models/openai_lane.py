@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import aiohttp
 import httpx
+import httpx_aiohttp
 import litellm
 import openai
 from litellm.litellm_core_utils.core_helpers import map_finish_reason
@@ -55,12 +57,13 @@ PROVIDERS: dict[str, Provider] = {
                             ("TOGETHER_API_KEY", "TOGETHER_AI_API_KEY", "TOGETHERAI_API_KEY", "TOGETHER_AI_TOKEN")),
 }
 _PATH = "/chat/completions"
-# httpcore's pool looks at every connection it holds (and polls each idle one's socket) whenever
-# a request starts or ends, so its cost grows with the idle connections it keeps. With the SDK's
-# 100, that scan was most of the service's CPU at 64 concurrent requests (55 requests/s against a
-# 200 ms upstream, benchmarks/README.md); keeping 16 idle, about 140 (153 at 256). Connections in
-# use are not limited by it.
-_POOL = httpx.Limits(max_connections=1000, max_keepalive_connections=16)
+# The connections to one provider. With httpx, httpcore's pool looks at every connection it holds
+# (and polls each idle one's socket) whenever a request starts or ends, so its cost grows with the
+# idle connections it keeps: with the SDK's 100 it was most of the service's CPU at 64 concurrent
+# requests (55 requests/s against a 200 ms upstream, benchmarks/README.md); keeping 16 idle, about
+# 140. aiohttp's pool has no such scan, and its client costs a third less CPU per call: the
+# lane's default (REWRITER_HTTP_TRANSPORT), about 180 requests/s there. In use, up to 1000.
+_POOL = httpx.Limits(max_connections=1000, max_keepalive_connections=16, keepalive_expiry=5.0)
 _NO_KEY = "no-key"  # the SDK insists on a key; a local server (vLLM, llama.cpp) may need none
 
 
@@ -71,6 +74,10 @@ def translate(exc: BaseException) -> ProviderFailure:
         retry_after = parse_retry_after(exc.response.headers.get("retry-after"))
         return ProviderFailure(kind_of_status(status), _message_of(exc), status=status,
                                retry_after_s=retry_after, label=label)
+    dropped = _dropped_connection(exc)
+    if dropped is not None:
+        return ProviderFailure("connection", first_line(str(dropped)) or "the connection failed",
+                               label="APIConnectionError")
     if isinstance(exc, (openai.APITimeoutError, httpx.TimeoutException, asyncio.TimeoutError, TimeoutError)):
         return ProviderFailure("timeout", "no answer in time", label="Timeout")
     if isinstance(exc, (openai.APIConnectionError, httpx.TransportError)):
@@ -84,6 +91,18 @@ def translate(exc: BaseException) -> ProviderFailure:
     if isinstance(exc, openai.APIError):  # an `error` event in a stream: the server failed, as a 500 would say
         return ProviderFailure("server_error", _message_of(exc), status=500, label=label)
     return ProviderFailure("other", first_line(str(exc)), label=label)
+
+
+def _dropped_connection(exc: BaseException) -> aiohttp.ClientConnectionError | None:
+    """A connection aiohttp lost (refused, reset, closed by the server), found down the chain of
+    causes. httpx-aiohttp maps these to httpx's ConnectTimeout, and the SDK that to its timeout
+    error: without this, a provider that hung up would read as one that was too slow."""
+    seen = 0
+    while exc is not None and seen < 8:
+        if isinstance(exc, aiohttp.ClientConnectionError) and not isinstance(exc, TimeoutError):
+            return exc
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return None
 
 
 def _message_of(exc: openai.APIError) -> str:
@@ -125,9 +144,15 @@ class OpenAILane:
         client = self._clients.get((base, key))
         if client is None:
             client = openai.AsyncOpenAI(base_url=base, api_key=key, max_retries=0, timeout=self.settings.timeout_s,
-                                        http_client=openai.DefaultAsyncHttpxClient(limits=_POOL))
+                                        http_client=_http_client(self.settings))
             self._clients[(base, key)] = client
         return client
+
+    async def aclose(self) -> None:
+        """Close every client's connections (at shutdown)."""
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.close()
 
     def _request(self, model: str, prompt: RenderedPrompt, params: dict[str, Any]) -> dict[str, Any]:
         body: dict[str, Any] = {"model": split(model)[1], "messages": prompt.messages}
@@ -212,6 +237,20 @@ class OpenAIStream(OpenStream):
         """Stop reading and give the connection back (a stream left before its end)."""
         with contextlib.suppress(Exception):
             await self.events.close()
+
+
+def _http_client(settings: Settings) -> httpx.AsyncClient:
+    """The SDK's HTTP client on the configured transport: aiohttp unless REWRITER_HTTP_TRANSPORT
+    is httpx (what respx mocks in the tests; aiohttp's is tested on real sockets)."""
+    if settings.http_transport == "httpx":
+        return openai.DefaultAsyncHttpxClient(limits=_POOL)
+
+    def session() -> aiohttp.ClientSession:  # made on the first request, inside the event loop
+        connector = aiohttp.TCPConnector(limit=_POOL.max_connections, keepalive_timeout=_POOL.keepalive_expiry)
+        return aiohttp.ClientSession(connector=connector, trust_env=True)  # HTTPS_PROXY, NO_PROXY as httpx reads them
+
+    return httpx_aiohttp.HttpxAiohttpClient(transport=httpx_aiohttp.AiohttpTransport(client=session),
+                                            timeout=settings.timeout_s, follow_redirects=True)
 
 
 def split(model: str) -> tuple[str, str]:
