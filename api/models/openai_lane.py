@@ -246,8 +246,11 @@ def _http_client(settings: Settings) -> httpx.AsyncClient:
         return openai.DefaultAsyncHttpxClient(limits=_POOL)
 
     def session() -> aiohttp.ClientSession:  # made on the first request, inside the event loop
-        connector = aiohttp.TCPConnector(limit=_POOL.max_connections, keepalive_timeout=_POOL.keepalive_expiry)
-        return aiohttp.ClientSession(connector=connector, trust_env=True)  # HTTPS_PROXY, NO_PROXY as httpx reads them
+        # TLS as httpx verifies it (certifi's roots, or SSL_CERT_FILE), proxies as it reads them
+        # (HTTPS_PROXY, NO_PROXY): the transport changes nothing a deployment configured.
+        connector = aiohttp.TCPConnector(limit=_POOL.max_connections, keepalive_timeout=_POOL.keepalive_expiry,
+                                         ssl=httpx.create_ssl_context(trust_env=True))
+        return aiohttp.ClientSession(connector=connector, trust_env=True)
 
     return httpx_aiohttp.HttpxAiohttpClient(transport=httpx_aiohttp.AiohttpTransport(client=session),
                                             timeout=settings.timeout_s, follow_redirects=True)
