@@ -4,7 +4,10 @@ streaming, answering after a fixed latency and streaming at a fixed token rate.
 Its answer passes the fact guard: when the prompt holds a delimited draft (the rewrite service's
 prompt), it answers an apology followed by that draft; otherwise it echoes the last message.
 
-    python -m benchmarks.fake_upstream --port 9100 --latency-ms 200 --tokens-per-s 200
+    python -m benchmarks.fake_upstream --port 9100 --latency-ms 200 --tokens-per-s 200 [--jitter-ms 0]
+
+`--jitter-ms J` spreads the latency uniformly over latency +- J (seeded), as real providers'
+latencies vary: with a fixed latency, requests that went out together come back together.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
 import re
 import time
 
@@ -39,7 +43,9 @@ async def lifespan_or_body(scope, receive, send) -> bytes | None:
             return body
 
 
-def make_app(latency_s: float, tokens_per_s: float):
+def make_app(latency_s: float, tokens_per_s: float, jitter_s: float = 0.0):
+    spread = random.Random(7)
+
     async def app(scope, receive, send):
         body = await lifespan_or_body(scope, receive, send)
         if body is None:
@@ -53,7 +59,7 @@ def make_app(latency_s: float, tokens_per_s: float):
         found = _DRAFT.search(content)
         text = f"I'm sorry for the wait, and thank you for your patience. {found.group(1)}" if found else content[:400]
         model = request.get("model", "bench")
-        await asyncio.sleep(latency_s)
+        await asyncio.sleep(max(0.0, latency_s + spread.uniform(-jitter_s, jitter_s)))
         words = text.split(" ")
         usage = {"prompt_tokens": max(1, len(content) // 4), "completion_tokens": len(words),
                  "total_tokens": max(1, len(content) // 4) + len(words)}
@@ -94,8 +100,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=9100)
     parser.add_argument("--latency-ms", type=float, default=200)
     parser.add_argument("--tokens-per-s", type=float, default=200)
+    parser.add_argument("--jitter-ms", type=float, default=0)
     args = parser.parse_args()
-    uvicorn.run(make_app(args.latency_ms / 1000, args.tokens_per_s), host="127.0.0.1", port=args.port,
+    uvicorn.run(make_app(args.latency_ms / 1000, args.tokens_per_s, args.jitter_ms / 1000), host="127.0.0.1", port=args.port,
                 log_level="warning", access_log=False, backlog=4096, timeout_keep_alive=60)
 
 

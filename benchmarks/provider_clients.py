@@ -46,6 +46,7 @@ async def run(base: str, calls: int, rounds: int) -> dict[str, dict[str, float]]
     body = {"model": "bench", "messages": MESSAGES, "max_tokens": 200}
     plain = httpx.AsyncClient(base_url=base)
     sdk = openai.AsyncOpenAI(base_url=base, api_key="x", max_retries=0)
+    sdk_aio = openai.AsyncOpenAI(base_url=base, api_key="x", max_retries=0, http_client=openai.DefaultAioHttpClient())
 
     async def bare_httpx():
         return json.loads((await plain.post("/chat/completions", json=body)).content)
@@ -56,12 +57,16 @@ async def run(base: str, calls: int, rounds: int) -> dict[str, dict[str, float]]
     async def sdk_post():
         return json.loads((await sdk.post("/chat/completions", cast_to=httpx.Response, body=body)).content)
 
+    async def sdk_post_aiohttp():
+        return json.loads((await sdk_aio.post("/chat/completions", cast_to=httpx.Response, body=body)).content)
+
     async def litellm_call():
         return await litellm.acompletion(model="openai/bench", api_base=base, api_key="x", messages=MESSAGES,
                                          max_tokens=200, timeout=60, num_retries=0, max_retries=0)
 
     clients = {"httpx POST": bare_httpx, "openai SDK create()": sdk_create,
-               "openai SDK post() (the openai lane)": sdk_post, "litellm acompletion (the litellm lane)": litellm_call}
+               "openai SDK post() (the openai lane)": sdk_post,
+               "openai SDK post() over aiohttp": sdk_post_aiohttp, "litellm acompletion (the litellm lane)": litellm_call}
     return {name: await measure(name, call, calls, rounds) for name, call in clients.items()}
 
 

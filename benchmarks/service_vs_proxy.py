@@ -169,6 +169,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--latency-ms", type=float, default=200)
     parser.add_argument("--tokens-per-s", type=float, default=200)
+    parser.add_argument("--jitter-ms", type=float, default=0,
+                        help="spread the upstream's latency over latency +- this (fake_upstream.py)")
     parser.add_argument("--duration", type=float, default=5)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, action="append")
@@ -193,7 +195,8 @@ def main() -> None:
     procs = {
         "upstream": subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "fake_upstream.py"), "--port",
                                       str(ports["upstream"]), "--latency-ms", str(args.latency_ms),
-                                      "--tokens-per-s", str(args.tokens_per_s)], **quiet),
+                                      "--tokens-per-s", str(args.tokens_per_s), "--jitter-ms", str(args.jitter_ms)],
+                                     **quiet),
         **{name: subprocess.Popen([sys.executable, "-m", "api", "serve", "--port", str(ports[name])], cwd=ROOT,
                                   env={**base_env, "REWRITER_MODEL": "openai/bench", "REWRITER_MODEL_API_BASE": upstream,
                                        "REWRITER_MODEL_API_KEY": "x", "REWRITER_LOG_LEVEL": "warning",
@@ -274,7 +277,7 @@ def main() -> None:
                 "errors": sum(s["errors"] + s["non2xx"] for s in samples[level][name]),
                 "cpu_s_per_1k": med(level, name, "cpu_s_per_1k"), "peak_rss_mb": med(level, name, "peak_rss_mb"),
             })
-    print(f"\nService vs LiteLLM proxy vs ceiling: upstream {args.latency_ms:.0f} ms, {args.duration:g} s x "
+    print(f"\nService vs LiteLLM proxy vs ceiling: upstream {args.latency_ms:.0f} +- {args.jitter_ms:.0f} ms, {args.duration:g} s x "
           f"{args.rounds} rounds per cell (medians), workers {args.workers}, {os.cpu_count()} cores\n")
     print("| conc | target      |   req/s |  p50 ms |  p95 ms |  p99 ms | added p50 ms | errors | CPU s/1k req | peak RSS MB |")
     print("|-----:|-------------|--------:|--------:|--------:|--------:|-------------:|-------:|-------------:|------------:|")
@@ -304,7 +307,7 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"table": table, "ratios": ratios, "ttft_ms": ttft_median,
                                     "batch_items_per_s": batch_rates, "samples": {str(k): v for k, v in samples.items()},
-                                    "latency_ms": args.latency_ms, "workers": args.workers}, indent=2))
+                                    "latency_ms": args.latency_ms, "jitter_ms": args.jitter_ms, "workers": args.workers}, indent=2))
     print(f"wrote {args.out}")
 
 
