@@ -1,7 +1,7 @@
 """CPU time of one chat completion call through each provider client, against the fake upstream
 at 0 ms in its own process (so the upstream's CPU is not counted): a bare httpx POST, the openai
-SDK's `chat.completions.create`, the SDK's low-level `post` (what the service's openai lane does),
-and `litellm.acompletion` (the litellm lane). Sequential calls, clients reused; the median of
+SDK's `chat.completions.create`, the SDK's low-level `post` over httpx and over aiohttp (what the
+service's openai lane does by default), and `litellm.acompletion` (the litellm lane). Sequential calls, clients reused; the median of
 rounds of the process CPU time per call.
 
     .venv/bin/python -m benchmarks.provider_clients [--calls 300] [--rounds 5]
@@ -65,8 +65,9 @@ async def run(base: str, calls: int, rounds: int) -> dict[str, dict[str, float]]
                                          max_tokens=200, timeout=60, num_retries=0, max_retries=0)
 
     clients = {"httpx POST": bare_httpx, "openai SDK create()": sdk_create,
-               "openai SDK post() (the openai lane)": sdk_post,
-               "openai SDK post() over aiohttp": sdk_post_aiohttp, "litellm acompletion (the litellm lane)": litellm_call}
+               "openai SDK post() over httpx": sdk_post,
+               "openai SDK post() over aiohttp (the openai lane)": sdk_post_aiohttp,
+               "litellm acompletion (the litellm lane)": litellm_call}
     return {name: await measure(name, call, calls, rounds) for name, call in clients.items()}
 
 
