@@ -59,6 +59,21 @@ class RewriteRejected(InvalidRequest):
     title = "Rewrite rejected by the fact guard"
 
 
+class NotFound(RewriterError):
+    status = 404
+    title = "Not found"
+
+
+class Forbidden(RewriterError):
+    status = 403
+    title = "Forbidden"
+
+
+class Conflict(RewriterError):
+    status = 409
+    title = "Conflict"
+
+
 def field_errors(errors: Iterable[Mapping[str, Any]], *, whole: str = "body") -> list[dict[str, str]]:
     """Pydantic's errors as [{field, message}]: the location dotted (FastAPI's leading body, query,
     path or header dropped), "Value error, " dropped; `whole` names an error of the whole object."""

@@ -59,3 +59,12 @@ RATE_LIMITED = _counter(
 RATE_LIMIT_ERRORS = _counter(
     "rewriter_rate_limit_errors_total", "Rate limiter failures (the request was let through) by backend", "backend"
 )
+FEEDBACK = _counter(
+    "rewriter_feedback_total", "Feedback given on rewrites, by template@version, model and outcome",
+    "template model outcome",
+)
+FEEDBACK_RECORDS = _counter(
+    "rewriter_feedback_records_total",
+    "Rewrites for the feedback store: written, failed (the store refused; logged) or dropped (the queue was full)",
+    "result",
+)

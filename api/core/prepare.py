@@ -12,9 +12,10 @@ from api.guard import facts as factlib
 from api.guard.facts import Fact
 
 from . import limits
-from .errors import InvalidRequest, ModelNotAllowed
+from .errors import InvalidRequest, ModelNotAllowed, TemplateLoadError, UnknownTemplate
 from .schemas import RewriteRequest
 from .settings import Settings
+from .split import parse as parse_split
 from .templates import RenderedPrompt, Template, TemplateRegistry
 
 REPAIR_INSTRUCTION = (
@@ -62,6 +63,13 @@ class Preparer:
         self.settings = settings
         self.templates = templates
         self._example_facts: dict[str, tuple[Fact, ...]] = {}
+        self.split = parse_split(settings.template_split)
+        for name, arms in self.split.arms.items():  # a split naming a missing version stops start-up
+            for arm in arms:
+                try:
+                    templates.get(name, arm.version)
+                except UnknownTemplate as exc:
+                    raise TemplateLoadError(f"REWRITER_TEMPLATE_SPLIT: {exc}") from None
 
     def prepare(self, request: RewriteRequest) -> Prepared:
         """Validate against the settings and the template; raise a typed error naming the field."""
@@ -73,7 +81,11 @@ class Preparer:
                 + ", ".join(self.settings.allowed_models or self.settings.models),
                 field="model",
             )
-        template = self.templates.get(request.template or self.settings.default_template, request.template_version)
+        name = request.template or self.settings.default_template
+        version = request.template_version
+        if version is None and "@" not in name:
+            version = self.split.choose(name, request.conversation_id)
+        template = self.templates.get(name, version)
         variables = template.resolve_variables(request.variables)
         pii = self.settings.mask_pii if request.mask_pii is None else request.mask_pii
         # The customer's name is personal data too: the model sees its token, in the texts and the variable.

@@ -44,6 +44,11 @@ class RewriteRequest(BaseModel):
     template: Text | None = Field(None, description="template name or name@version; default: empathetic, latest")
     template_version: int | str | None = Field(None, description="pin a version (2 or v2)")
     variables: dict[Text, VariableValue] = Field(default_factory=dict, max_length=limits.MAX_VARIABLES)
+    conversation_id: Text | None = Field(
+        None, min_length=1, max_length=200,
+        description="the helpdesk's ticket or conversation id: under a template experiment "
+        "(REWRITER_TEMPLATE_SPLIT) every request of a conversation gets the same version",
+    )
     model: Text | None = Field(None, description="litellm model string; must be allowed by the service")
     temperature: float | None = Field(None, ge=0, le=limits.MAX_TEMPERATURE)
     max_tokens: int | None = Field(None, ge=1, le=limits.MAX_TOKENS)

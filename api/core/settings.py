@@ -113,11 +113,47 @@ class Settings(BaseSettings):
         False, description="include draft and customer text in logs (off: never logged)"
     )
 
+    # --- feedback and experiments (api/feedback) -------------------------------------------
+    feedback: bool = Field(
+        False, description="record each rewrite served over HTTP, and take the agents' feedback on it "
+        "(POST /v1/rewrites/{id}/feedback); off: nothing is stored"
+    )
+    feedback_db: str | None = Field(
+        None, description="SQLAlchemy URL of the feedback store: sqlite+aiosqlite:///PATH or "
+        "postgresql+asyncpg://USER:PASSWORD@HOST/DB (default: feedback.db in REWRITER_CACHE_DIR)"
+    )
+    feedback_retention_days: int = Field(
+        30, ge=1, le=3650, description="rewrites and their feedback are deleted this many days after the rewrite"
+    )
+    feedback_store_pii: bool = Field(
+        False, description="store drafts, customer messages, rewrites and sent texts as written; off: "
+        "emails, phones, card numbers, IBANs, national ID numbers and the customer's name are replaced "
+        "by their kind ([email]) before they are stored"
+    )
+    template_split: str | None = Field(
+        None, description="NAME@VERSION:WEIGHT,... (e.g. empathetic@2:90,empathetic@3:10): a request "
+        "that names the template (or defaults to it) but no version gets a version by weight, the same "
+        "one for every request of a conversation_id"
+    )
+
     _split = field_validator(
         "fallback_models", "allowed_models", "api_keys", "completion_models", "cors_origins", mode="before"
     )(
         classmethod(lambda cls, v: _split_commas(v))
     )
+
+    @field_validator("template_split")
+    @classmethod
+    def _split_parses(cls, value: str | None) -> str | None:
+        from .split import parse
+
+        parse(value)  # a ValueError here names the bad entry
+        return value
+
+    @property
+    def feedback_url(self) -> str:
+        """The feedback store's URL: REWRITER_FEEDBACK_DB, or a SQLite file in the cache directory."""
+        return self.feedback_db or f"sqlite+aiosqlite:///{self.cache_dir / 'feedback.db'}"
 
     @property
     def models(self) -> list[str]:

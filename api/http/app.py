@@ -19,7 +19,7 @@ from api.models.local_provider import flatten
 from .context import RequestContextMiddleware
 from .ratelimit import RateLimiter
 from api.core.rewriter import Rewriter
-from .routes import docs, health, rewrites, templates, web
+from .routes import docs, feedback as feedback_routes, health, rewrites, templates, web
 from api.core.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -42,11 +42,15 @@ def create_app(settings: Settings | None = None, rewriter: Rewriter | None = Non
         if local is not None:
             sample = rewriter.sample_prompt()
             await local.load(warm_prompt=flatten(sample.messages) if sample else None)
+        if feedback is not None:
+            await feedback.start()  # runs the store's migrations: an unreachable store stops start-up
         if serving:
             freeze_startup_objects()
         yield
         await limiter.close()
         await rewriter.gateway.aclose()
+        if feedback is not None:
+            await feedback.close()  # writes what is still queued
 
     app = FastAPI(
         title="Reply Rewriter",
@@ -59,6 +63,14 @@ def create_app(settings: Settings | None = None, rewriter: Rewriter | None = Non
     app.state.settings = settings
     app.state.rewriter = rewriter
     app.state.local_model = local  # the embedded model's provider, or None
+    # Rewrites kept for the agents' feedback (api/feedback), when REWRITER_FEEDBACK is on.
+    feedback = None
+    if settings.feedback:
+        from api.feedback.recorder import Recorder
+        from api.feedback.store import FeedbackStore  # SQLAlchemy and Alembic load only when it is on
+
+        feedback = Recorder(FeedbackStore(settings.feedback_url), settings)
+    app.state.feedback = feedback
     keys = KeyChecker(settings.api_keys)  # a malformed entry stops start-up here, naming it
     limiter = RateLimiter(settings.redis_url)
     app.state.limiter = limiter
@@ -69,6 +81,7 @@ def create_app(settings: Settings | None = None, rewriter: Rewriter | None = Non
     openapi.install(app)
     app.include_router(rewrites.router)
     app.include_router(templates.router)
+    app.include_router(feedback_routes.router)
     app.include_router(health.router)
     app.include_router(web.router)
     app.include_router(docs.router)

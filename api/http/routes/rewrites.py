@@ -71,6 +71,21 @@ SSE_EVENT: dict[str, Any] = {
 }
 
 
+def _record(request: Request, body: RewriteRequest, result: RewriteResult) -> None:
+    """Keep the rewrite for feedback (api/feedback), when the store is on."""
+    recorder = request.app.state.feedback
+    if recorder is not None:
+        split = request.app.state.rewriter.preparer.split
+        assigned = body.template_version is None and "@" not in (body.template or "") and split.covers(result.template.name)
+        recorder.record(result, body, getattr(request.state, "key_name", None), assigned)
+
+
+def _served(request: Request, body: RewriteRequest, result: RewriteResult) -> None:
+    """A rewrite was answered: log it, and keep it for feedback."""
+    _log_result(request, body, result)
+    _record(request, body, result)
+
+
 def _log_result(request: Request, body: RewriteRequest, result: RewriteResult) -> None:
     """What the access log line says about a rewrite (api/http/context.py writes it)."""
     fields: dict[str, Any] = {
@@ -111,7 +126,7 @@ async def create_rewrite(body: RewriteRequest, rewriter: RewriterDep, request: R
     """Rewrite one draft with empathy."""
     if not body.stream:
         result = await rewriter.rewrite(body)
-        _log_result(request, body, result)
+        _served(request, body, result)
         return result
     events = await rewriter.stream(body)
     # Pull the first item before answering, so failures before any text get a real status code.
@@ -119,7 +134,7 @@ async def create_rewrite(body: RewriteRequest, rewriter: RewriterDep, request: R
     if first is None:
         raise UpstreamError("the model stream ended before it said anything")
     return EventSourceResponse(
-        _sse(first, events, request_id_of(request), lambda result: _log_result(request, body, result)),
+        _sse(first, events, request_id_of(request), lambda result: _served(request, body, result)),
         ping=15,
         # sse-starlette cuts every open stream as soon as uvicorn is asked to exit; a rewrite in
         # flight gets the same grace period as any other request instead.
@@ -174,7 +189,9 @@ async def create_rewrites_batch(body: BatchRequest, rewriter: RewriterDep, reque
             return problem(422, "Invalid request", "stream: not supported inside a batch", request_id, index=index)
         async with bound:
             try:
-                return (await rewriter.rewrite(item)).model_dump(mode="json")
+                result = await rewriter.rewrite(item)
+                _record(request, item, result)
+                return result.model_dump(mode="json")
             except RewriterError as exc:
                 return {**problem_from_error(exc, request_id), "index": index}
             except Exception:  # noqa: BLE001 - one broken item never fails the others
@@ -228,5 +245,6 @@ async def simple_rewrite(
     except ValidationError as exc:  # e.g. `?template=` (empty)
         raise RequestValidationError(exc.errors()) from exc
     result = await rewriter.rewrite(body)
-    _log_result(request, body, result)
-    return PlainTextResponse(result.rewrite + "\n")
+    _served(request, body, result)
+    # The id is what feedback on this rewrite names (POST /v1/rewrites/{id}/feedback).
+    return PlainTextResponse(result.rewrite + "\n", headers={"X-Rewrite-Id": result.id})

@@ -1,0 +1,91 @@
+"""What the feedback routes take and answer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.core.schemas import Text
+
+Outcome = Literal["sent", "edited", "discarded"]
+MAX_COMMENT_CHARS = 2000
+
+
+class FeedbackIn(BaseModel):
+    """What the agent did with a rewrite. Giving it again replaces it (the last answer wins)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Outcome = Field(description="sent as it was, edited before sending, or discarded")
+    sent_text: Text | None = Field(
+        None, min_length=1, description="what the agent sent, when edited (the edit distance is measured to it)"
+    )
+    rating: int | None = Field(None, ge=1, le=5, description="how useful the rewrite was, 1-5")
+    comment: Text | None = Field(None, max_length=MAX_COMMENT_CHARS, description="anything the agent wants to say")
+
+
+class FeedbackOut(BaseModel):
+    id: str = Field(description="the rewrite's id")
+    outcome: Outcome
+    revision: int = Field(description="how many times feedback was given on this rewrite (the last one counts)")
+    edit_distance: int | None = Field(
+        description="characters changed between the rewrite and what was sent (Levenshtein); 0 when sent as is"
+    )
+    edit_ratio: float | None = Field(description="the same over the longer text's length, 0 to 1")
+
+
+class Share(BaseModel):
+    sent: float | None = Field(description="sent as is, of the rewrites with feedback")
+    edited: float | None
+    discarded: float | None
+
+
+class GroupSummary(BaseModel):
+    template: str = Field(description="name@version")
+    model: str
+    rewrites: int = Field(description="rewrites recorded in the period")
+    with_feedback: int
+    share: Share
+    median_edit_distance: float | None = Field(description="over the rewrites sent or edited, in characters")
+    median_edit_ratio: float | None
+    mean_rating: float | None
+    guard: dict[str, int] = Field(description="the guard's outcomes: passed, repaired, fallback, allowed")
+
+
+class Interval(BaseModel):
+    low: float
+    high: float
+
+
+class Arm(BaseModel):
+    template: str = Field(description="name@version")
+    with_feedback: int
+    sent: int = Field(description="sent as is")
+    share_sent: float | None
+    interval: Interval | None = Field(description="95% Wilson score interval of share_sent")
+
+
+class Comparison(BaseModel):
+    template: str = Field(description="this arm (name@version), compared with the baseline")
+    baseline: str
+    difference: float = Field(description="share_sent of this arm minus the baseline's")
+    interval: Interval = Field(description="95% interval of the difference")
+    conclusive: bool = Field(description="the interval excludes 0")
+
+
+class Experiment(BaseModel):
+    template: str = Field(description="the template name whose versions were split")
+    test: str = Field(description="how the intervals are computed")
+    arms: list[Arm]
+    comparisons: list[Comparison]
+
+
+class Summary(BaseModel):
+    since: datetime
+    until: datetime
+    groups: list[GroupSummary] = Field(description="per template@version and model")
+    experiments: list[Experiment] = Field(
+        description="versions served by REWRITER_TEMPLATE_SPLIT, compared on the share sent as is"
+    )

@@ -1,0 +1,312 @@
+"""The feedback loop (api/feedback): rewrites recorded with personal data redacted, the agents'
+feedback on them, the summary, retention, deletion, and template experiments. Every store test
+runs twice: on SQLite (the embedded default) and on a real PostgreSQL server started for them.
+The upstream model is mocked with respx; the apps run their lifespan (migrations, the writer)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta, timezone
+
+import httpx
+import pytest
+from sqlalchemy import update
+
+from api.core import metrics
+from api.core.split import parse as parse_split
+from api.feedback import stats
+from api.feedback.privacy import redact, redact_like
+from api.feedback.store import FeedbackStore, StoreConfigError
+from api.feedback.tables import rewrites
+from api.http.app import create_app
+from api.http.keys import entry_for
+
+from .conftest import CHAT_URL, chat_reply, make_settings, sse_body
+from .postgres import postgres_server
+
+DRAFT = "Hi Ana Lopez, your refund of $49.99 for order #4821 was approved. We emailed ana.lopez@example.com."
+REWRITE = ("I'm sorry for the trouble, Ana Lopez. Your refund of $49.99 for order #4821 was approved, "
+           "and we emailed ana.lopez@example.com.")
+_databases = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def store_url(request, tmp_path):
+    """A fresh, empty database on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'feedback.db'}"
+        return
+    import asyncpg
+
+    base = request.getfixturevalue("postgres")
+    name = f"t{next(_databases)}"
+    admin = base.replace("postgresql+asyncpg", "postgresql").rsplit("/", 1)[0] + "/postgres"
+    connection = await asyncpg.connect(admin)
+    try:
+        await connection.execute(f"CREATE DATABASE {name}")
+    finally:
+        await connection.close()
+    yield base.rsplit("/", 1)[0] + f"/{name}"
+
+
+@asynccontextmanager
+async def running(store_url: str, **overrides):
+    """An app with feedback on, its lifespan running, and a client on it."""
+    app = create_app(make_settings(feedback=True, feedback_db=store_url, **overrides))
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://rewriter.test") as client:
+            yield app, client
+
+
+async def rewrite(client: httpx.AsyncClient, upstream, text: str = REWRITE, **body) -> dict:
+    upstream.post(CHAT_URL).mock(return_value=chat_reply(text))
+    response = await client.post("/v1/rewrites", json={"draft": DRAFT, **body})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def stored(app, rewrite_id: str) -> dict:
+    return await app.state.feedback.find(rewrite_id)
+
+
+# --- capture -------------------------------------------------------------------------------
+
+
+async def test_a_rewrite_is_recorded_with_personal_data_redacted(store_url, upstream):
+    async with running(store_url) as (app, client):
+        result = await rewrite(client, upstream, customer_message="Where is my refund? Ana Lopez",
+                               variables={"customer_name": "Ana Lopez"})
+        row = await stored(app, result["id"])
+    assert row["draft"] == "Hi [name], your refund of $49.99 for order #4821 was approved. We emailed [email]."
+    assert row["rewrite"] == ("I'm sorry for the trouble, [name]. Your refund of $49.99 for order #4821 was "
+                              "approved, and we emailed [email].")
+    assert row["customer_message"] == "Where is my refund? [name]"
+    assert (row["template"], row["model"], row["guard_status"]) == ("empathetic", "openai/gpt-4o-mini", "passed")
+    assert row["template_version"] == result["template"]["version"] and row["assigned"] is False
+    assert row["key_name"] == "anonymous" and row["pii_stored"] is False and row["revision"] == 0
+    assert row["prompt_tokens"] == 20 and row["completion_tokens"] == 10 and row["cost_usd"] == pytest.approx(9e-6)
+    assert row["outcome"] is None
+
+
+async def test_with_store_pii_the_texts_are_kept_as_written(store_url, upstream):
+    async with running(store_url, feedback_store_pii=True) as (app, client):
+        row = await stored(app, (await rewrite(client, upstream))["id"])
+    assert row["draft"] == DRAFT and row["rewrite"] == REWRITE and row["pii_stored"] is True
+
+
+async def test_streams_batches_and_the_simple_route_are_recorded_too(store_url, upstream):
+    async with running(store_url) as (app, client):
+        upstream.post(CHAT_URL).mock(side_effect=lambda request: httpx.Response(
+            200, headers={"content-type": "text/event-stream"}, content=sse_body([REWRITE])))
+        streamed = await client.post("/v1/rewrites", json={"draft": DRAFT, "stream": True})
+        stream_id = streamed.text.split('"id": "')[1].split('"')[0] if '"id": "' in streamed.text else \
+            streamed.text.split('"id":"')[1].split('"')[0]
+        upstream.post(CHAT_URL).mock(return_value=chat_reply(REWRITE))
+        batch = (await client.post("/v1/rewrites:batch", json={"items": [{"draft": DRAFT}, {"draft": DRAFT}]})).json()
+        simple = await client.post("/v1/rewrite/simple", content=DRAFT, headers={"content-type": "text/plain"})
+        ids = [stream_id, *(item["id"] for item in batch["results"]), simple.headers["x-rewrite-id"]]
+        rows = [await stored(app, rewrite_id) for rewrite_id in ids]
+    assert all(row is not None and row["rewrite"].startswith("I'm sorry") for row in rows), rows
+
+
+async def test_a_failing_store_never_fails_a_rewrite(store_url, upstream, monkeypatch):
+    async with running(store_url) as (app, client):
+        async def broken(rows):
+            raise ConnectionError("the database went away")
+
+        monkeypatch.setattr(app.state.feedback.store, "insert", broken)
+        before = metrics.REGISTRY.get_sample_value("rewriter_feedback_records_total", {"result": "failed"}) or 0
+        result = await rewrite(client, upstream)
+        await app.state.feedback.flush()
+        assert result["guard"]["status"] == "passed"
+        assert metrics.REGISTRY.get_sample_value("rewriter_feedback_records_total", {"result": "failed"}) == before + 1
+        assert await stored(app, result["id"]) is None
+
+
+async def test_a_clean_shutdown_writes_what_is_queued(store_url, upstream):
+    app = create_app(make_settings(feedback=True, feedback_db=store_url))
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            upstream.post(CHAT_URL).mock(return_value=chat_reply(REWRITE))
+            answers = await asyncio.gather(*(client.post("/v1/rewrites", json={"draft": DRAFT}) for _ in range(30)))
+    store = FeedbackStore(store_url)  # the app's store is closed: read with a new one
+    try:
+        assert await store.count() == 30
+        assert all([await store.get(a.json()["id"]) for a in answers])
+    finally:
+        await store.close()
+
+
+# --- feedback ------------------------------------------------------------------------------
+
+
+async def test_feedback_is_recorded_and_the_last_answer_wins(store_url, upstream):
+    async with running(store_url) as (app, client):
+        rewrite_id = (await rewrite(client, upstream, variables={"customer_name": "Ana Lopez"}))["id"]
+        url = f"/v1/rewrites/{rewrite_id}/feedback"
+        sent = (await client.post(url, json={"outcome": "sent"})).json()
+        assert sent == {"id": rewrite_id, "outcome": "sent", "revision": 1, "edit_distance": 0, "edit_ratio": 0.0}
+        edited_text = REWRITE.replace("I'm sorry for the trouble", "So sorry for the wait") + " Thanks, Ana Lopez!"
+        edited = await client.post(url, json={"outcome": "edited", "sent_text": edited_text, "rating": 4,
+                                              "comment": "too formal"})
+        assert edited.status_code == 200, edited.text
+        assert edited.json()["revision"] == 2 and edited.json()["edit_distance"] > 10
+        row = await stored(app, rewrite_id)
+    # What the agent sent is redacted like the rewrite: the email, and the name wherever it stands.
+    assert row["sent_text"] == ("So sorry for the wait, [name]. Your refund of $49.99 for order #4821 was "
+                                "approved, and we emailed [email]. Thanks, [name]!")
+    assert (row["outcome"], row["rating"], row["comment"], row["revision"]) == ("edited", 4, "too formal", 2)
+    assert 0 < row["edit_ratio"] < 1
+
+
+async def test_feedback_errors_are_problems_in_words(store_url, upstream):
+    async with running(store_url) as (app, client):
+        rewrite_id = (await rewrite(client, upstream))["id"]
+        unknown = await client.post(f"/v1/rewrites/rw_{'0' * 32}/feedback", json={"outcome": "sent"})
+        assert unknown.status_code == 404 and unknown.headers["content-type"] == "application/problem+json"
+        assert "no rewrite rw_000" in unknown.json()["detail"]
+        bad = await client.post(f"/v1/rewrites/{rewrite_id}/feedback", json={"outcome": "loved", "rating": 6})
+        assert bad.status_code == 422
+        assert {e["field"] for e in bad.json()["errors"]} == {"outcome", "rating"}
+        # Past the retention (not yet purged): 409; purged: 404.
+        async with app.state.feedback.store.engine.begin() as connection:
+            await connection.execute(update(rewrites).where(rewrites.c.id == rewrite_id)
+                                     .values(created_at=datetime.now(timezone.utc) - timedelta(days=31)))
+        late = await client.post(f"/v1/rewrites/{rewrite_id}/feedback", json={"outcome": "sent"})
+        assert late.status_code == 409 and "older than the 30 days" in late.json()["detail"]
+        assert await app.state.feedback.purge() == 1
+        gone = await client.post(f"/v1/rewrites/{rewrite_id}/feedback", json={"outcome": "sent"})
+        assert gone.status_code == 404
+
+
+async def test_only_the_key_that_made_a_rewrite_gives_its_feedback_or_deletes_it(store_url, upstream):
+    keys = f"{entry_for('helpdesk-a', 'key-a')},{entry_for('helpdesk-b', 'key-b')}"
+    async with running(store_url, api_keys=keys) as (app, client):
+        upstream.post(CHAT_URL).mock(return_value=chat_reply(REWRITE))
+        made = await client.post("/v1/rewrites", json={"draft": DRAFT}, headers={"X-API-Key": "key-a"})
+        rewrite_id = made.json()["id"]
+        assert (await stored(app, rewrite_id))["key_name"] == "helpdesk-a"
+        other = await client.post(f"/v1/rewrites/{rewrite_id}/feedback", json={"outcome": "sent"},
+                                  headers={"X-API-Key": "key-b"})
+        assert other.status_code == 403 and "another API key" in other.json()["detail"]
+        assert (await client.delete(f"/v1/rewrites/{rewrite_id}", headers={"X-API-Key": "key-b"})).status_code == 403
+        own = await client.post(f"/v1/rewrites/{rewrite_id}/feedback", json={"outcome": "discarded"},
+                                headers={"X-API-Key": "key-a"})
+        assert own.status_code == 200 and own.json()["edit_distance"] is None
+        assert (await client.delete(f"/v1/rewrites/{rewrite_id}", headers={"X-API-Key": "key-a"})).status_code == 204
+        assert await stored(app, rewrite_id) is None
+
+
+async def test_with_feedback_off_the_routes_say_so(client):
+    response = await client.post(f"/v1/rewrites/rw_{'0' * 32}/feedback", json={"outcome": "sent"})
+    assert response.status_code == 404 and "REWRITER_FEEDBACK=true" in response.json()["detail"]
+    assert (await client.get("/v1/feedback/summary")).status_code == 404
+
+
+# --- summary and experiments ------------------------------------------------------------------
+
+
+async def test_the_summary_counts_shares_edits_and_guard_outcomes(store_url, upstream):
+    async with running(store_url) as (app, client):
+        ids = [(await rewrite(client, upstream))["id"] for _ in range(4)]
+        before = metrics.REGISTRY.get_sample_value(
+            "rewriter_feedback_total", {"template": "empathetic@3", "model": "openai/gpt-4o-mini", "outcome": "sent"}) or 0
+        for rewrite_id, answer in zip(ids, [{"outcome": "sent"}, {"outcome": "sent"}, {"outcome": "discarded"},
+                                            {"outcome": "edited", "sent_text": REWRITE + " Best!", "rating": 2}]):
+            assert (await client.post(f"/v1/rewrites/{rewrite_id}/feedback", json=answer)).status_code == 200
+        summary = (await client.get("/v1/feedback/summary", params={"since": "1h", "template": "empathetic"})).json()
+        assert (await client.get("/v1/feedback/summary", params={"since": "last week"})).status_code == 422
+        empty = (await client.get("/v1/feedback/summary", params={"template": "concise"})).json()
+    (group,) = summary["groups"]
+    assert group["model"] == "openai/gpt-4o-mini" and group["rewrites"] == 4 and group["with_feedback"] == 4
+    assert group["share"] == {"sent": 0.5, "edited": 0.25, "discarded": 0.25}
+    assert group["median_edit_distance"] == 0.0 and group["mean_rating"] == 2.0  # 0, 0 and 6 characters
+    assert group["guard"] == {"passed": 4}
+    assert summary["experiments"] == [] and empty["groups"] == []
+    assert metrics.REGISTRY.get_sample_value(
+        "rewriter_feedback_total", {"template": group["template"], "model": "openai/gpt-4o-mini", "outcome": "sent"}
+    ) == before + 2
+
+
+async def test_a_template_split_serves_versions_by_weight_sticky_per_conversation(store_url, upstream):
+    async with running(store_url, template_split="empathetic@2:50,empathetic@3:50") as (app, client):
+        first = await rewrite(client, upstream, conversation_id="ticket-1")
+        again = [await rewrite(client, upstream, conversation_id="ticket-1") for _ in range(3)]
+        assert {r["template"]["version"] for r in again} == {first["template"]["version"]}
+        pinned = await rewrite(client, upstream, template="empathetic@3", conversation_id="ticket-1")
+        assert (await stored(app, pinned["id"]))["assigned"] is False
+        # 24 conversations: each arm gets some; the agents send version 3's as is more often.
+        served = [await rewrite(client, upstream, conversation_id=f"ticket-{n}") for n in range(2, 26)]
+        for result in served:
+            outcome = "sent" if result["template"]["version"] == 3 else "edited"
+            await client.post(f"/v1/rewrites/{result['id']}/feedback", json={"outcome": outcome})
+        summary = (await client.get("/v1/feedback/summary")).json()
+    versions = [r["template"]["version"] for r in served]
+    assert 0 < versions.count(2) < 24
+    (experiment,) = summary["experiments"]
+    assert experiment["template"] == "empathetic" and "Newcombe" in experiment["test"]
+    shares = {arm["template"]: arm["share_sent"] for arm in experiment["arms"]}
+    assert shares == {"empathetic@2": 0.0, "empathetic@3": 1.0}
+    (comparison,) = experiment["comparisons"]
+    assert comparison["conclusive"] and abs(comparison["difference"]) == 1.0
+
+
+def test_a_split_chooses_by_weight_and_the_same_for_a_conversation():
+    split = parse_split("empathetic@2:90, empathetic@v3:10")
+    chosen = [split.choose("empathetic", f"conversation-{n}") for n in range(2000)]
+    assert 0.87 < chosen.count(2) / 2000 < 0.93
+    assert all(split.choose("empathetic", f"conversation-{n}") == chosen[n] for n in range(50))
+    assert split.choose("concise", "x") is None
+    for bad, says in [("empathetic@2", "NAME@VERSION:WEIGHT"), ("empathetic@2:0", "more than 0"),
+                      ("empathetic@2:5,empathetic@2:5", "listed twice")]:
+        with pytest.raises(ValueError, match=says):
+            parse_split(bad)
+
+
+def test_a_split_naming_a_missing_version_stops_start_up():
+    from api.core.errors import TemplateLoadError
+
+    with pytest.raises(TemplateLoadError, match="REWRITER_TEMPLATE_SPLIT: .*has no version 9; versions: v1"):
+        create_app(make_settings(template_split="empathetic@2:50,empathetic@9:50"))
+
+
+def test_the_intervals_match_newcombes_published_examples():
+    """Newcombe 1998 (Statistics in Medicine 17): Wilson intervals from his single-proportion
+    paper, and method 10 for the differences of his examples (a), (b) and (d)."""
+    assert [tuple(round(x, 4) for x in stats.wilson(s, n)) for s, n in [(81, 263), (15, 148), (0, 20), (1, 29)]] == [
+        (0.2553, 0.3662), (0.0624, 0.1605), (0.0, 0.1611), (0.0061, 0.1718)]
+    assert [tuple(round(x, 4) for x in stats.newcombe(*case)[1:]) for case in
+            [(56, 70, 48, 80), (9, 10, 3, 10), (5, 56, 0, 29)]] == [
+        (0.0524, 0.3339), (0.1705, 0.8090), (-0.0381, 0.1926)]
+
+
+# --- privacy, store ---------------------------------------------------------------------------
+
+
+def test_redaction_keeps_placeholders_and_follows_the_name_into_what_was_sent():
+    text = "Hi {{ticket.requester.first_name}}, call +44 20 7946 0958 or write to sam@example.org, Sam Lee."
+    assert redact(text, ("Sam Lee",)) == "Hi {{ticket.requester.first_name}}, call [phone] or write to [email], [name]."
+    assert redact_like("Dear Ana, your refund is approved. Ana, sorry!", "Hi [name], your refund is approved.") == \
+        "Dear [name], your refund is approved. [name], sorry!"
+
+
+async def test_migrations_run_once_and_a_bad_url_is_refused(store_url):
+    store = FeedbackStore(store_url)
+    try:
+        await asyncio.gather(store.migrate(), store.migrate())
+        await store.migrate()
+        async with store.engine.connect() as connection:
+            version = (await connection.exec_driver_sql("SELECT version_num FROM alembic_version")).scalar_one()
+        assert version == "0001" and await store.count() == 0
+    finally:
+        await store.close()
+    with pytest.raises(StoreConfigError, match="sqlite\\+aiosqlite:///PATH or postgresql\\+asyncpg"):
+        FeedbackStore("mysql://x@y/z")
