@@ -14,6 +14,7 @@ from api.core.schemas import (
     BatchRequest, BatchResult, Health, Problem, Readiness, RewriteRequest, RewriteResult, TemplateList,
     TemplateSummary,
 )
+from api.feedback.schemas import FeedbackIn, FeedbackOut, Summary
 from api.http import openapi
 from api.http.problems import PROBLEM_JSON
 from tests.test_web_page import Service, browser, new_page  # noqa: F401 - the browser fixture
@@ -30,6 +31,10 @@ EXAMPLE_MODELS: list[tuple[object, type[BaseModel]]] = [
     (openapi.NOT_READY, Readiness),
     ({"status": "ok"}, Health),
     *[(example, Problem) for example in openapi.PROBLEM_EXAMPLES.values()],
+    *[(example, Problem) for example in openapi.ROUTE_PROBLEM_EXAMPLES.values()],
+    (openapi.FEEDBACK_REQUEST, FeedbackIn),
+    (openapi.FEEDBACK_RESULT, FeedbackOut),
+    (openapi.FEEDBACK_SUMMARY, Summary),
 ]
 
 

@@ -109,6 +109,51 @@ PROBLEM_EXAMPLES: dict[str, dict[str, Any]] = {
     "503": _problem(503, "Service overloaded",
                     "local/gemma3-270m: the local model is busy (8 requests in progress or queued)"),
     "504": _problem(504, "Deadline exceeded", "no answer within 30 s"),
+    "403": _problem(403, "Forbidden", "rewrite rw_3f1c0b7e9a2d4c55b8e61f0a7d93c2e4 was made with another API key; "
+                    "only that key may give its feedback"),
+    "409": _problem(409, "Conflict", "rewrite rw_3f1c0b7e9a2d4c55b8e61f0a7d93c2e4 is older than the 30 days "
+                    "feedback is kept; it is deleted at the next purge"),
+}
+_NO_REWRITE = _problem(404, "Not found", "no rewrite rw_3f1c0b7e9a2d4c55b8e61f0a7d93c2e4 here: unknown, deleted, "
+                       "or older than the 30 days feedback is kept")
+# A route whose problem of some status reads differently from the one above.
+ROUTE_PROBLEM_EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
+    ("post /v1/rewrites/{rewrite_id}/feedback", "404"): _NO_REWRITE,
+    ("delete /v1/rewrites/{rewrite_id}", "404"): _NO_REWRITE,
+    ("get /v1/feedback/summary", "404"): _problem(
+        404, "Not found", "feedback is off on this service (REWRITER_FEEDBACK=true turns it on)"),
+    ("get /v1/feedback/summary", "422"): _problem(
+        422, "Invalid request", "since: use a span like 7d, 24h or 90m, or an ISO 8601 date like 2026-11-01",
+        field="since"),
+}
+
+FEEDBACK_REQUEST = {"outcome": "edited", "rating": 4,
+                    "sent_text": REWRITE.replace("If anything is unclear, just reply here.",
+                                                 "If you'd like, I can look into a repair instead; just reply here.")}
+FEEDBACK_RESULT = {"id": "rw_3f1c0b7e9a2d4c55b8e61f0a7d93c2e4", "outcome": "edited", "revision": 1,
+                   "edit_distance": 35, "edit_ratio": 0.1659}
+FEEDBACK_SUMMARY = {
+    "since": "2026-11-24T09:00:00Z", "until": "2026-12-01T09:00:00Z",
+    "groups": [
+        {"template": "empathetic@2", "model": "openai/gpt-4o-mini", "rewrites": 1180, "with_feedback": 1052,
+         "share": {"sent": 0.61, "edited": 0.31, "discarded": 0.08}, "median_edit_distance": 23.0,
+         "median_edit_ratio": 0.11, "mean_rating": 4.1, "guard": {"fallback": 9, "passed": 1139, "repaired": 32}},
+        {"template": "empathetic@3", "model": "openai/gpt-4o-mini", "rewrites": 131, "with_feedback": 117,
+         "share": {"sent": 0.7094, "edited": 0.2393, "discarded": 0.0513}, "median_edit_distance": 14.0,
+         "median_edit_ratio": 0.07, "mean_rating": 4.3, "guard": {"passed": 128, "repaired": 3}},
+    ],
+    "experiments": [{
+        "template": "empathetic",
+        "test": "Newcombe's hybrid score interval (method 10) for the difference of two independent proportions, 95%",
+        "arms": [
+            {"template": "empathetic@2", "with_feedback": 1052, "sent": 642, "share_sent": 0.6103,
+             "interval": {"low": 0.5804, "high": 0.6393}},
+            {"template": "empathetic@3", "with_feedback": 117, "sent": 83, "share_sent": 0.7094,
+             "interval": {"low": 0.6215, "high": 0.784}},
+        ],
+        "comparisons": [{"template": "empathetic@3", "baseline": "empathetic@2", "difference": 0.0991,
+                         "interval": {"low": 0.0066, "high": 0.1794}, "conclusive": True}],
+    }],
 }
 
 TEMPLATE_VERSION = {
@@ -138,6 +183,8 @@ EXAMPLES: dict[tuple[str, str, str], Any] = {
     ("post /v1/rewrites", "200", "text/event-stream"): STREAM_EXAMPLE,
     ("post /v1/rewrites:batch", "200", "application/json"): BATCH_RESULT,
     ("post /v1/rewrite/simple", "200", "text/plain"): REWRITE + "\n",
+    ("post /v1/rewrites/{rewrite_id}/feedback", "200", "application/json"): FEEDBACK_RESULT,
+    ("get /v1/feedback/summary", "200", "application/json"): FEEDBACK_SUMMARY,
     ("get /v1/templates", "200", "application/json"): TEMPLATE_LIST,
     ("get /v1/templates/{name}", "200", "application/json"): TEMPLATE_SUMMARY,
     ("get /healthz", "200", "application/json"): {"status": "ok"},
@@ -152,6 +199,7 @@ REQUEST_EXAMPLES: dict[str, Any] = {
     "post /v1/rewrites": REWRITE_REQUEST,
     "post /v1/rewrites:batch": BATCH_REQUEST,
     "post /v1/rewrite/simple": DRAFT,
+    "post /v1/rewrites/{rewrite_id}/feedback": FEEDBACK_REQUEST,
 }
 
 
@@ -183,8 +231,9 @@ def amend(schema: dict[str, Any]) -> dict[str, Any]:
                     continue
                 if int(status) >= 400 and _is_problem(response):
                     response["content"] = {PROBLEM_JSON: {"schema": PROBLEM_REF}}
-                    if status in PROBLEM_EXAMPLES:
-                        response["content"][PROBLEM_JSON]["example"] = PROBLEM_EXAMPLES[status]
+                    example = ROUTE_PROBLEM_EXAMPLES.get((where, status), PROBLEM_EXAMPLES.get(status))
+                    if example is not None:
+                        response["content"][PROBLEM_JSON]["example"] = example
                 for media, body in (response.get("content") or {}).items():
                     if (where, status, media) in EXAMPLES:
                         body["example"] = EXAMPLES[(where, status, media)]

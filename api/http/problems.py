@@ -102,9 +102,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         title = {
-            404: "Not found", 405: "Method not allowed", 413: "Request body too large"
+            400: "Malformed body", 404: "Not found", 405: "Method not allowed", 413: "Request body too large"
         }.get(exc.status_code, "HTTP error")
         detail = exc.detail if isinstance(exc.detail, str) else title
+        if exc.status_code == 400 and detail == "There was an error parsing the body":  # FastAPI's, e.g. not UTF-8
+            detail = "the body could not be read as JSON (send it as UTF-8 JSON)"
         if exc.status_code == 404 and detail == "Not Found":
             path = request.url.path
             detail = f"no route {request.method} {path if len(path) <= 100 else path[:100] + '...'}"

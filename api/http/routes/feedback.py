@@ -57,13 +57,13 @@ async def _own_row(request: Request, rewrite_id: str) -> "tuple[Recorder, dict[s
     return recorder, row
 
 
-RewriteId = Annotated[str, Path(description="the rewrite's `id` (rw_...)", max_length=64)]
+RewriteId = Annotated[str, Path(description="the rewrite's `id` (rw_...); anything else is a 404")]
 
 
 @router.post("/rewrites/{rewrite_id}/feedback", response_model=FeedbackOut,
              responses={**COMMON, **_problem(403, "The rewrite was made with another API key"),
                         **_problem(409, "The rewrite is older than the retention; it is about to be deleted"),
-                        422: PROBLEM_RESPONSES[422]})
+                        400: PROBLEM_RESPONSES[400], 413: PROBLEM_RESPONSES[413], 422: PROBLEM_RESPONSES[422]})
 async def give_feedback(rewrite_id: RewriteId, body: FeedbackIn, request: Request) -> FeedbackOut:
     """Record what the agent did with a rewrite: sent it as is, edited it (with what was sent), or
     discarded it. Giving feedback again replaces it; `revision` counts the answers."""
