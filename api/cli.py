@@ -360,6 +360,41 @@ def _new_key(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- forget -------------------------------------------------------------------------------
+
+
+def _forget(args: argparse.Namespace) -> int:
+    """Delete recorded rewrites and their feedback from the feedback store, by id or by key."""
+    import asyncio
+
+    from api.feedback.store import FeedbackStore, StoreConfigError
+
+    settings = _settings()
+    if args.key is not None:
+        _check_key_name(args.key)
+    try:
+        store = FeedbackStore(args.db or settings.feedback_url)
+    except StoreConfigError as exc:
+        raise _Fail(EXIT_INPUT, f"error: {exc}") from None
+
+    async def run() -> int:
+        try:
+            await store.migrate()  # an empty or older store is brought up to date, never guessed at
+            return await store.delete(rewrite_id=args.id, key_name=args.key)
+        finally:
+            await store.close()
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        deleted = asyncio.run(run())
+    except (OSError, SQLAlchemyError) as exc:
+        raise _Fail(EXIT_INPUT, f"error: cannot reach the feedback store: {exc}") from None
+    what = f"rewrite {args.id}" if args.id is not None else f"every rewrite made with key {args.key}"
+    print(f"deleted {deleted} rewrite(s) with their feedback ({what})")
+    return EXIT_OK
+
+
 # --- the parser -----------------------------------------------------------------------------
 
 
@@ -382,7 +417,7 @@ def _parser() -> argparse.ArgumentParser:
                     "command: serve. The eval harness is its own command: python -m evals.",
         **common,
     )
-    sub = parser.add_subparsers(dest="command", metavar="{serve,rewrite,templates,new-key}")
+    sub = parser.add_subparsers(dest="command", metavar="{serve,rewrite,templates,new-key,forget}")
 
     serve = sub.add_parser(
         "serve", help="start the HTTP service (the default command)",
@@ -441,6 +476,18 @@ def _parser() -> argparse.ArgumentParser:
     key.add_argument("name", help="the integration's name, shown in logs and metrics: 1 to 64 letters, digits, '_', '.' or '-'")
     key.add_argument("--stdin", action="store_true",
                      help="make the entry for the key on stdin's first line instead of making a new key")
+    forget = sub.add_parser(
+        "forget", help="delete recorded rewrites and their feedback, by id or by API key",
+        description="Delete rewrites and the agents' feedback on them from the feedback store "
+        "(REWRITER_FEEDBACK_DB, or the SQLite file in REWRITER_CACHE_DIR) now, instead of waiting for "
+        "REWRITER_FEEDBACK_RETENTION_DAYS: one rewrite by its id, or every rewrite an API key made. "
+        "(An integration can delete its own: DELETE /v1/rewrites/{id}.)", **common,
+    )
+    which = forget.add_mutually_exclusive_group(required=True)
+    which.add_argument("--id", metavar="RW_ID", help="the rewrite's id (rw_...)")
+    which.add_argument("--key", metavar="NAME", help="the API key's name (as in REWRITER_API_KEYS; "
+                       "'anonymous' for rewrites made without keys)")
+    forget.add_argument("--db", metavar="URL", help="the store's URL (default: the service's)")
     return parser
 
 
@@ -459,6 +506,8 @@ def main(argv: list[str] | None = None) -> int:
             return _templates(args)
         if args.command == "new-key":
             return _new_key(args)
+        if args.command == "forget":
+            return _forget(args)
         if args.command is None:
             args.host, args.port = None, None
         return _serve(args)

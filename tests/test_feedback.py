@@ -12,6 +12,8 @@ from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import update
 
 from api.core import metrics
@@ -19,6 +21,7 @@ from api.core.split import parse as parse_split
 from api.feedback import stats
 from api.feedback.privacy import redact, redact_like
 from api.feedback.store import FeedbackStore, StoreConfigError
+from api.feedback import tables
 from api.feedback.tables import rewrites
 from api.http.app import create_app
 from api.http.keys import entry_for
@@ -305,8 +308,51 @@ async def test_migrations_run_once_and_a_bad_url_is_refused(store_url):
         await store.migrate()
         async with store.engine.connect() as connection:
             version = (await connection.exec_driver_sql("SELECT version_num FROM alembic_version")).scalar_one()
+            # The migrations build exactly the table api/feedback/tables.py declares.
+            drift = await connection.run_sync(
+                lambda sync: compare_metadata(MigrationContext.configure(sync), tables.metadata))
         assert version == "0001" and await store.count() == 0
+        assert drift == []
     finally:
         await store.close()
     with pytest.raises(StoreConfigError, match="sqlite\\+aiosqlite:///PATH or postgresql\\+asyncpg"):
         FeedbackStore("mysql://x@y/z")
+
+
+def _row(rewrite_id: str, key_name: str, **changes) -> dict:
+    row = dict(id=rewrite_id, created_at=datetime.now(timezone.utc), key_name=key_name, template="empathetic",
+               template_version=3, assigned=False, conversation_id=None, model="openai/gpt-4o-mini",
+               pii_stored=False, draft="Order #4821 ships Monday.", customer_message=None,
+               rewrite="Sorry for the wait! Order #4821 ships Monday.", guard_status="passed", violations=0,
+               latency_ms=900, cost_usd=None, prompt_tokens=100, completion_tokens=20, revision=0)
+    return {**row, **changes}
+
+
+def test_forget_deletes_by_id_or_by_key_from_the_command_line(tmp_path, capsys):
+    from api.cli import main
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'f.db'}"
+
+    async def setup() -> None:
+        store = FeedbackStore(url)
+        await store.migrate()
+        await store.insert([_row("rw_1", "helpdesk-a"), _row("rw_2", "helpdesk-a"), _row("rw_3", "widget")])
+        await store.close()
+
+    async def left() -> list[str]:
+        store = FeedbackStore(url)
+        try:
+            return sorted(row["id"] for row in await store.rows(datetime(2000, 1, 1, tzinfo=timezone.utc)))
+        finally:
+            await store.close()
+
+    asyncio.run(setup())
+    assert main(["forget", "--db", url, "--key", "helpdesk-a"]) == 0
+    assert capsys.readouterr().out == "deleted 2 rewrite(s) with their feedback (every rewrite made with key helpdesk-a)\n"
+    assert asyncio.run(left()) == ["rw_3"]
+    assert main(["forget", "--db", url, "--id", "rw_3"]) == 0
+    assert asyncio.run(left()) == []
+    assert main(["forget", "--db", "mysql://x/y", "--id", "rw_3"]) == 2
+    assert "sqlite+aiosqlite:///PATH or postgresql+asyncpg" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # --id or --key is required: argparse says so
+        main(["forget", "--db", url])
