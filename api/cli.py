@@ -144,6 +144,7 @@ def _serve(args: argparse.Namespace) -> int:
     from api.http.keys import KeyConfigError
     from api.http.logs import configure
     from api.http.protocol import BoundedHttpToolsProtocol
+    from api.feedback.store import StoreConfigError
     from api.models.local_files import LocalModelError
 
     log_config = configure(settings)
@@ -155,7 +156,7 @@ def _serve(args: argparse.Namespace) -> int:
             app.state.local_model.prove()
     except TemplateLoadError as exc:
         raise _Fail(EXIT_INPUT, f"cannot start: broken template: {exc}") from None
-    except (LocalModelError, KeyConfigError) as exc:
+    except (LocalModelError, KeyConfigError, StoreConfigError) as exc:
         raise _Fail(EXIT_INPUT, f"cannot start: {exc}") from None
     common = {
         "host": args.host if args.host is not None else settings.host,

@@ -59,6 +59,7 @@ class FeedbackStore:
     def __init__(self, url: str) -> None:
         self.engine = engine_for(url)
         self.backend = self.engine.dialect.name
+        self.where = self.engine.url.render_as_string(hide_password=True)  # for messages
 
     async def migrate(self) -> None:
         """Bring the schema to the newest migration (nothing to do when it is there). Processes

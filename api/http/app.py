@@ -43,7 +43,12 @@ def create_app(settings: Settings | None = None, rewriter: Rewriter | None = Non
             sample = rewriter.sample_prompt()
             await local.load(warm_prompt=flatten(sample.messages) if sample else None)
         if feedback is not None:
-            await feedback.start()  # runs the store's migrations: an unreachable store stops start-up
+            try:
+                await feedback.start()  # runs the store's migrations
+            except Exception as exc:  # an unreachable store stops start-up, saying which and why
+                log.error(f"cannot start: the feedback store {feedback.store.where} failed: "
+                          f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+                raise
         if serving:
             freeze_startup_objects()
         yield

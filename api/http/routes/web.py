@@ -2,8 +2,10 @@
 style. Plain files shipped in the package, no build step; the page calls the /v1 API from the
 browser (with the agent's key, if the service needs one), so the page itself needs no key.
 
-The page's one server-side touch: the length limits of the running service's settings are filled
-into index.html's `data-max-chars` attributes per request, since the CSP allows no inline script."""
+The page's one server-side touch: what it needs of the running service's settings is filled into
+index.html's data attributes per request, since the CSP allows no inline script: the length limits
+(`data-max-chars`) and whether the feedback store is on (`data-feedback`, "on" or "off"; on, the
+page tells the service what the agent did with a rewrite: copied as is, edited, or not useful)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 PAGE = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
 MAX_DRAFT_CHARS = "{{max_draft_chars}}"  # in index.html; draft and customer message alike
+FEEDBACK = "{{feedback}}"  # in index.html: "on" when rewrites are recorded for the agents' feedback
 
 # Only our own files: no inline script or style, no other origin, nothing may frame the page
 # (the key field must not be clickjacked), and no form may post anywhere (the page uses fetch).
@@ -44,5 +47,7 @@ router.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 @router.get("/")
 async def index(request: Request) -> HTMLResponse:
     settings = request.app.state.settings
-    page = PAGE.replace(MAX_DRAFT_CHARS, str(int(settings.max_draft_chars)))
+    feedback = getattr(request.app.state, "feedback", None) is not None  # the recorder runs
+    page = (PAGE.replace(MAX_DRAFT_CHARS, str(int(settings.max_draft_chars)))
+            .replace(FEEDBACK, "on" if feedback else "off"))
     return HTMLResponse(page, headers=PAGE_HEADERS)

@@ -1,6 +1,8 @@
 // The support agents' page: loads the templates, streams a rewrite from POST /v1/rewrites
 // (fetch + a small SSE parser, since EventSource can neither POST nor send a key header), then
-// shows the checked rewrite, the fact guard's verdict in plain words, and the diff to the draft.
+// shows the checked rewrite in a box the agent may edit, the fact guard's verdict in plain words,
+// and the diff to the draft. With the service's feedback store on (data-feedback="on"), Copy and
+// "Not useful" tell it what the agent did with the rewrite (POST /v1/rewrites/{id}/feedback).
 "use strict";
 
 (() => {
@@ -15,7 +17,8 @@
     keySummary: document.querySelector("#key-section summary"),
     rewrite: $("rewrite"), stop: $("stop"), shortcut: $("shortcut"),
     output: $("output"), status: $("status"), error: $("error"), text: $("rewrite-text"),
-    resultActions: $("result-actions"), copy: $("copy"), again: $("again"),
+    reply: $("reply"), replyText: $("reply-text"),
+    resultActions: $("result-actions"), copy: $("copy"), again: $("again"), notUseful: $("not-useful"),
     result: $("result"), verdictSummary: $("verdict-summary"), verdictDetails: $("verdict-details"),
     diff: $("diff"), diffLegend: $("diff-legend"), meta: $("meta"),
   };
@@ -26,6 +29,8 @@
   let running = null;          // AbortController of the rewrite in flight
   let lastRequest = null;      // what the shown result was made from
   let lastResult = null;
+  // Filled in by the server: "on" when the service records rewrites for the agents' feedback.
+  const FEEDBACK = el.output.dataset.feedback === "on";
   // Mac keyboards send ⌘ where others send Ctrl (iPads report themselves as Macs).
   const IS_MAC = /Mac|iPhone|iPad|iPod/.test(`${navigator.platform} ${navigator.userAgent}`);
   const NUMBER = new Intl.NumberFormat("en");
@@ -467,9 +472,12 @@
     clearError();
     lastResult = null;
     el.text.textContent = "";
-    el.text.classList.remove("preview", "fallback");
+    el.text.classList.remove("preview");
+    el.reply.hidden = true;
+    el.replyText.value = "";
     el.result.hidden = true;
     el.resultActions.hidden = true;
+    el.notUseful.hidden = true;
     el.verdictSummary.textContent = "";
     el.verdictDetails.replaceChildren();
     el.diff.replaceChildren();
@@ -541,6 +549,7 @@
       el.text.textContent = "";
       el.text.classList.remove("preview");
       el.copy.hidden = true; // nothing to copy, but "Try again" stays at hand
+      el.notUseful.hidden = true;
       el.resultActions.hidden = false;
       const fields = fieldErrorsOf(err); // a 422 about fields of this page
       if (keyRefused(err)) {
@@ -561,9 +570,10 @@
       if (running === controller) {
         running = null;
         setBusy(false);
-        // The button pressed may have been hidden meanwhile: put focus where the outcome is.
+        // The button pressed may have been hidden meanwhile: put focus where the outcome is (on a
+        // touch screen not in the reply box, which would open the keyboard over it).
         if (!document.activeElement || document.activeElement === document.body) {
-          (el.text.textContent ? el.text : el.again).focus();
+          (el.reply.hidden ? el.again : touchOnly() ? el.copy : el.replyText).focus();
         }
       }
     }
@@ -659,9 +669,13 @@
     lastResult = result;
     const guard = result.guard || { status: "passed", facts: [], violations: [], warnings: [] };
     const draft = (lastRequest && lastRequest.draft) || "";
+    // The stream's preview gives way to the checked rewrite, in a box the agent may edit.
     el.text.classList.remove("preview");
-    el.text.classList.toggle("fallback", guard.status === "fallback");
-    el.text.textContent = result.rewrite;
+    el.text.textContent = "";
+    el.replyText.classList.toggle("fallback", guard.status === "fallback");
+    el.replyText.value = result.rewrite;
+    el.replyText.rows = Math.min(16, Math.max(4, result.rewrite.split("\n").length + Math.ceil(result.rewrite.length / 70)));
+    el.reply.hidden = false;
 
     let summary;
     let status;
@@ -715,6 +729,7 @@
     el.result.hidden = false;
     el.resultActions.hidden = false;
     el.copy.hidden = false;
+    el.notUseful.hidden = !(FEEDBACK && result.id);
     revealOutput();
   }
 
@@ -780,16 +795,95 @@
     if (!ok) throw new Error("copy refused");
   }
 
+  /** Copies the reply as the agent left it in the box; with feedback on, then says so to the
+   * service: sent as is, or edited (with the text copied). */
   async function copyResult() {
     if (!lastResult) return;
+    const result = lastResult;
+    const text = el.replyText.value;
+    if (!text.trim()) {
+      el.status.textContent = "Nothing to copy: the reply box is empty.";
+      return;
+    }
     try {
-      await copyText(lastResult.rewrite);
-      el.status.textContent = "Copied to the clipboard.";
-      el.copy.textContent = "Copied";
-      setTimeout(() => { el.copy.textContent = "Copy"; }, 2000);
+      await copyText(text);
     } catch {
       el.status.textContent = `Could not copy automatically: select the text and copy it${touchOnly() ? "" : ` (${IS_MAC ? "⌘" : "Ctrl"}+C)`}.`;
+      return;
     }
+    el.copy.textContent = "Copied";
+    setTimeout(() => { el.copy.textContent = "Copy"; }, 2000);
+    const copied = "Copied to the clipboard.";
+    if (!FEEDBACK || !result.id) {
+      el.status.textContent = copied;
+      return;
+    }
+    const edited = lines(text) !== lines(result.rewrite);
+    const note = giveFeedback(result, edited ? { outcome: "edited", sent_text: text } : { outcome: "sent" });
+    // One status for both, unless the service is slow to answer: then the copy is said first.
+    const quick = await Promise.race([note, new Promise((done) => { setTimeout(done, 800, null); })]);
+    if (lastResult !== result) return;
+    el.status.textContent = quick ? `${copied} ${quick}` : copied;
+    if (!quick) {
+      const late = await note;
+      if (lastResult === result && el.status.textContent === copied) el.status.textContent = `${copied} ${late}`;
+    }
+  }
+
+  async function discardResult() {
+    const result = lastResult;
+    if (!result) return;
+    const note = await giveFeedback(result, { outcome: "discarded" });
+    if (lastResult === result) el.status.textContent = note;
+  }
+
+  // --- feedback (only with the service's feedback store on) ---------------------------------
+
+  const NOTED = { sent: "Noted: sent as is.", edited: "Noted: edited.", discarded: "Noted: not useful." };
+  let feedbackQueue = Promise.resolve(); // one call at a time, in the agent's order: the last one wins
+  let noted = { id: "", body: "" };      // the last feedback the service took
+
+  /** A textarea gives "\n" for every line break; the rewrite may have had "\r\n". */
+  function lines(text) {
+    return text.replace(/\r\n?/g, "\n");
+  }
+
+  /** Why a feedback call failed, in a few words. */
+  function feedbackFailure(err) {
+    if (!(err instanceof ApiProblem)) return "the service could not be reached";
+    switch (err.status) {
+      case 401: return "the API key was not accepted";
+      case 403: return "this rewrite was made with another API key";
+      case 404: return "the service no longer keeps this rewrite";
+      case 409: return "this rewrite is too old";
+      case 429: return "too many requests, try again in a moment";
+      default: return err.detail ? err.detail.replace(/\.$/, "") : `error ${err.status}`;
+    }
+  }
+
+  /** Tells the service what the agent did with `result`; resolves to the status note, never
+   * rejects (a failed call is only a note). The same answer twice in a row is sent once. */
+  function giveFeedback(result, body) {
+    const json = JSON.stringify(body);
+    const call = feedbackQueue.then(async () => {
+      if (noted.id === result.id && noted.body === json) return NOTED[body.outcome];
+      try {
+        const response = await fetch(`v1/rewrites/${encodeURIComponent(result.id)}/feedback`, {
+          method: "POST",
+          headers: apiHeaders({ "Content-Type": "application/json", Accept: "application/json, application/problem+json" }),
+          body: json,
+          cache: "no-store",
+        });
+        if (!response.ok) throw await problemFrom(response);
+        noted = { id: result.id, body: json };
+        return NOTED[body.outcome];
+      } catch (err) {
+        if (noted.id === result.id) noted = { id: "", body: "" }; // what the service holds is unsure now
+        return `Feedback not saved: ${feedbackFailure(err)}.`;
+      }
+    });
+    feedbackQueue = call;
+    return call;
   }
 
   // --- wiring -------------------------------------------------------------------------------
@@ -826,6 +920,7 @@
     el.stop.addEventListener("click", () => { if (running) running.abort(); });
     el.again.addEventListener("click", startRewrite); // with the form as it is now (a fixed key, an edited draft)
     el.copy.addEventListener("click", copyResult);
+    el.notUseful.addEventListener("click", discardResult);
     el.template.addEventListener("change", () => {
       storageSet(TEMPLATE_STORE, el.template.value);
       clearFieldError(el.template);
