@@ -151,3 +151,32 @@ async def test_the_templates_example_lists_the_templates(run):
     assert response.status_code == 200
     names = [t["name"] for t in response.json()["templates"]]
     assert "empathetic" in names and response.json()["default"] == "empathetic"
+
+
+async def test_the_feedback_and_summary_examples_answer_as_shown(tmp_path):
+    """`make run` with REWRITER_FEEDBACK=true: the headline rewrite, then the feedback example on
+    its id, then the summary example."""
+    settings = Settings(_env_file=None, feedback=True, feedback_db=f"sqlite+aiosqlite:///{tmp_path / 'f.db'}")
+    app = create_app(settings)
+    register(settings)
+    transport = httpx.ASGITransport(app=app)
+    async with app.router.lifespan_context(app), \
+            httpx.AsyncClient(transport=transport, base_url="http://localhost:8000", timeout=300) as client:
+        made = await client.request(**request_of(block("example", "rewrite")))
+        assert made.status_code == 200, made.text
+        feedback = request_of(block("example", "feedback"))
+        shown_id = feedback["url"].split("/")[3]
+        feedback["url"] = feedback["url"].replace(shown_id, made.json()["id"])
+        got = (await client.request(**feedback)).json()
+        shown = json.loads(block("output", "feedback"))
+        assert got["id"] == made.json()["id"] and shown["id"] == shown_id
+        for field in ("outcome", "revision"):
+            assert got[field] == shown[field], field
+        assert got["edit_distance"] > 0  # the opening is sampled: the distance is only as shown when it came out so
+        summary = (await client.request(**request_of(block("example", "summary")))).json()
+    shown = json.loads(block("output", "summary"))
+    same_keys(shown, summary)
+    (group,) = summary["groups"]
+    assert {k: group[k] for k in ("template", "model", "rewrites", "with_feedback", "share", "mean_rating", "guard")} \
+        == {k: shown["groups"][0][k] for k in ("template", "model", "rewrites", "with_feedback", "share", "mean_rating",
+                                               "guard")}
