@@ -159,14 +159,15 @@ async def test_feedback_is_recorded_and_the_last_answer_wins(store_url, upstream
         assert sent == {"id": rewrite_id, "outcome": "sent", "revision": 1, "edit_distance": 0, "edit_ratio": 0.0}
         edited_text = REWRITE.replace("I'm sorry for the trouble", "So sorry for the wait") + " Thanks, Ana Lopez!"
         edited = await client.post(url, json={"outcome": "edited", "sent_text": edited_text, "rating": 4,
-                                              "comment": "too formal"})
+                                              "comment": "too formal; she wrote from ana@example.org"})
         assert edited.status_code == 200, edited.text
         assert edited.json()["revision"] == 2 and edited.json()["edit_distance"] > 10
         row = await stored(app, rewrite_id)
     # What the agent sent is redacted like the rewrite: the email, and the name wherever it stands.
     assert row["sent_text"] == ("So sorry for the wait, [name]. Your refund of $49.99 for order #4821 was "
                                 "approved, and we emailed [email]. Thanks, [name]!")
-    assert (row["outcome"], row["rating"], row["comment"], row["revision"]) == ("edited", 4, "too formal", 2)
+    assert (row["outcome"], row["rating"], row["revision"]) == ("edited", 4, 2)
+    assert row["comment"] == "too formal; she wrote from [email]"
     assert 0 < row["edit_ratio"] < 1
 
 

@@ -13,7 +13,7 @@ from rapidfuzz.distance import Levenshtein
 from api.core import metrics
 from api.core.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from api.core.schemas import Problem
-from api.feedback.privacy import redact_like
+from api.feedback.privacy import redact, redact_like
 from api.feedback.schemas import FeedbackIn, FeedbackOut, Summary
 from api.feedback.summary import parse_since, summarize
 
@@ -71,12 +71,13 @@ async def give_feedback(rewrite_id: RewriteId, body: FeedbackIn, request: Reques
     if recorder.expired(row):
         raise Conflict(f"rewrite {rewrite_id} is older than the {recorder.settings.feedback_retention_days} "
                        "days feedback is kept; it is deleted at the next purge")
-    sent = body.sent_text
+    sent, comment = body.sent_text, body.comment
     if sent is not None and len(sent) > recorder.settings.max_draft_chars * 2:
         raise InvalidRequest(f"sent_text: longer than {recorder.settings.max_draft_chars * 2} characters",
                              field="sent_text")
-    if sent is not None and not row["pii_stored"]:
-        sent = redact_like(sent, row["rewrite"])
+    if not row["pii_stored"]:  # stored as the rewrite was: personal data replaced by its kind
+        sent = redact_like(sent, row["rewrite"]) if sent is not None else None
+        comment = redact(comment)
     if body.outcome == "discarded":
         distance, ratio = None, None
     elif sent is None:  # sent as is: nothing changed; edited without the text: unknown
@@ -86,7 +87,7 @@ async def give_feedback(rewrite_id: RewriteId, body: FeedbackIn, request: Reques
         ratio = round(Levenshtein.normalized_distance(row["rewrite"], sent), 4)
     revision = await recorder.store.give_feedback(rewrite_id, {
         "outcome": body.outcome, "sent_text": sent, "edit_distance": distance, "edit_ratio": ratio,
-        "rating": body.rating, "comment": body.comment, "feedback_at": datetime.now(timezone.utc),
+        "rating": body.rating, "comment": comment, "feedback_at": datetime.now(timezone.utc),
     })
     if revision is None:  # deleted meanwhile
         raise NotFound(f"no rewrite {rewrite_id} here: it was deleted")
