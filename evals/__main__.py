@@ -1,4 +1,5 @@
-"""`python -m evals run ...` and `python -m evals compare RUN_A RUN_B` (see evals/cli.py)."""
+"""`python -m evals run ...`, `python -m evals compare RUN_A RUN_B` and `python -m evals dataset
+from-feedback ...` (see evals/cli.py)."""
 
 from .cli import main
 

@@ -1,7 +1,9 @@
 """Command line of the eval harness.
 
   python -m evals run --dataset PATH --out DIR [--template ...] [--model ...]   score a matrix
-  python -m evals compare RUN_A RUN_B                                          what changed
+  python -m evals compare RUN_A RUN_B [--worst N]                              what changed
+  python -m evals dataset from-feedback --out PATH [--since 30d] [--outcome ...]
+                                                  cases from what agents sent (the feedback store)
 
 Exit codes: EXIT_CODES below, also shown by --help.
 """
@@ -29,7 +31,8 @@ EXIT_CODES = """\
 Exit codes:
   0    all good
   1    a gate failed (--fail-under, --max-regression), each failure printed
-  2    bad input or usage: a dataset (its bad lines by number), an option, a template, a run directory
+  2    bad input or usage: a dataset (its bad lines by number), an option, a template, a run directory,
+       a feedback store that cannot be read, no cases to write
   130  interrupted (completed cells are cached: run the same command again to resume)"""
 
 
@@ -135,10 +138,56 @@ def _print_summary(config, outcome, summary: dict) -> None:
 
 def _compare(args: argparse.Namespace) -> int:
     try:
-        print(compare(Path(args.run_a), Path(args.run_b)), end="")
+        print(compare(Path(args.run_a), Path(args.run_b), worst=args.worst), end="")
     except RunError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    return 0
+
+
+def _from_feedback(args: argparse.Namespace) -> int:
+    from api.feedback.summary import parse_since
+
+    from . import feedback
+
+    outcomes = list(dict.fromkeys(args.outcome or feedback.OUTCOMES))
+    for outcome in outcomes:
+        if outcome == "discarded":
+            print("error: --outcome discarded: a discarded rewrite was never sent, so it has no reference to "
+                  "score against; use --outcome sent or --outcome edited", file=sys.stderr)
+            return 2
+        if outcome not in feedback.OUTCOMES:
+            print(f"error: --outcome {outcome!r}: use sent or edited", file=sys.stderr)
+            return 2
+    now = dt.datetime.now(dt.timezone.utc)
+    try:
+        templates = [feedback.check_template(t) for t in args.template or []]
+        since = parse_since(args.since, now)
+    except ValueError as exc:
+        message = str(exc) if str(exc).startswith("--template") else f"--since {args.since!r}: {exc}"
+        print(f"error: {message}", file=sys.stderr)
+        return 2
+    url = args.db or get_settings().feedback_url
+    try:
+        rows = asyncio.run(feedback.read_rows(url, since, outcomes, templates))
+    except feedback.FeedbackExportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    export = feedback.build_cases(rows)
+    out = Path(args.out)
+    read = (f"{export.rewrites} rewrites {' or '.join(outcomes)} since {since.isoformat(timespec='seconds')}"
+            + (f" of {', '.join(templates)}" if templates else ""))
+    counts = (f"{len(export.cases)} written, {export.duplicates} skipped as duplicates, "
+              f"{export.without_text} skipped without text (of {read})")
+    if not export.cases:
+        print(f"error: no cases to write ({read}); {out} not written", file=sys.stderr)
+        return 2
+    try:
+        feedback.write_cases(export.cases, out)
+    except OSError as exc:
+        print(f"error: --out {out}: cannot be written: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    print(f"{out}: {counts}", file=sys.stderr)
     return 0
 
 
@@ -177,11 +226,43 @@ def main(argv: list[str] | None = None) -> int:
     cmp = sub.add_parser("compare", help="per-metric deltas and the cases that got worse",
                          description="Compare two runs: for each template x model, each metric's mean "
                          "before and after with the delta (marked when worse), then the cases that got "
-                         "worse. Prints Markdown.",
+                         "worse. When RUN_B's dataset has cases agents edited before sending (tag "
+                         "outcome:edited, from `dataset from-feedback`), a section lists them worst first, "
+                         "as the reports order cases: failed, fallback, fewest facts kept, least similar to "
+                         "what the agent sent (semantic_similarity, else chrf), each with its id and its "
+                         "scores in RUN_A. Prints Markdown.",
                          **common)
     cmp.add_argument("run_a", metavar="RUN_A", help="the earlier run (the baseline): a `run --out` directory")
     cmp.add_argument("run_b", metavar="RUN_B",
                      help="the later run, compared against RUN_A: a `run --out` directory")
+    cmp.add_argument("--worst", type=int, default=15, metavar="N",
+                     help="cases listed per section (default 15)")
+    data = sub.add_parser("dataset", help="make eval datasets",
+                          description="Make eval datasets (JSONL, read by `run --dataset`).", **common)
+    making = data.add_subparsers(dest="dataset_command", required=True)
+    fb = making.add_parser(
+        "from-feedback", help="cases from the rewrites agents sent, as is or edited",
+        description="Read the service's feedback store (REWRITER_FEEDBACK=true) and write a case for each "
+        "rewrite an agent sent: its draft and customer message, and as the reference what the agent "
+        "sent: the text after their edits (--outcome edited) or the rewrite itself (--outcome sent). "
+        "Tags: source:feedback, outcome:OUTCOME, template:NAME@vVERSION, model:MODEL. Personal data is "
+        "written as [email], [phone], [name]... even from a store that kept it "
+        "(REWRITER_FEEDBACK_STORE_PII). "
+        "The same draft with the same reference is one case (the newest rewrite's id). Prints the counts "
+        "to stderr. Discarded rewrites were never sent: they have no reference.",
+        **common)
+    fb.add_argument("--db", metavar="URL",
+                    help="the feedback store: sqlite+aiosqlite:///PATH or "
+                    "postgresql+asyncpg://USER:PASSWORD@HOST/DB (default: the service's, REWRITER_FEEDBACK_DB "
+                    "or feedback.db in REWRITER_CACHE_DIR)")
+    fb.add_argument("--since", default="30d", metavar="WHEN",
+                    help="rewrites made since: a span back from now (7d, 24h, 90m) or an ISO 8601 date "
+                    "(default 30d)")
+    fb.add_argument("--outcome", action="append", metavar="OUTCOME",
+                    help="sent (as is) or edited (before sending) (repeatable; default: both)")
+    fb.add_argument("--template", action="append", metavar="NAME[@VERSION]",
+                    help="only the rewrites of this template, or of this version of it (repeatable)")
+    fb.add_argument("--out", required=True, metavar="PATH", help="the JSONL dataset to write (replaced)")
     try:
         return _main(parser, parser.parse_args(argv))
     except KeyboardInterrupt:
@@ -198,4 +279,8 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         if args.max_tokens is not None and not 1 <= args.max_tokens <= limits.MAX_TOKENS:
             parser.error(f"--max-tokens must be between 1 and {limits.MAX_TOKENS}")
         return _run(args)
+    if args.command == "dataset":
+        return _from_feedback(args)
+    if args.worst < 1:
+        parser.error("--worst must be at least 1")
     return _compare(args)

@@ -11,6 +11,9 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from api.core.errors import describe_fields
 
 from .scoring import METRICS
+from .summary import badness
+
+EDITED = "outcome:edited"  # from `dataset from-feedback`: the reference is what an agent sent after editing
 
 
 class GateError(ValueError):
@@ -155,7 +158,8 @@ def check_regressions(summary: dict[str, Any], baseline: dict[str, Any], limits:
 
 
 def compare(run_a: Path, run_b: Path, worst: int = 15) -> str:
-    """A readable report: per-metric deltas per template x model, and the cases that got worse."""
+    """A readable report: per-metric deltas per template x model, the cases that got worse, and
+    when RUN_B has cases tagged outcome:edited, those cases worst first (`edited_worst_first`)."""
     summary_a, rows_a = load_run(run_a)
     summary_b, rows_b = load_run(run_b)
     lines = [f"# {run_a} -> {run_b}", ""]
@@ -200,4 +204,43 @@ def compare(run_a: Path, run_b: Path, worst: int = 15) -> str:
         lines.append(f"- {row['case_id']} [{row['template']} on {row['model']}]: {'; '.join(reasons)}")
     if not regressions:
         lines.append("none")
+    lines += edited_worst_first(rows_b, index_a, worst)
     return "\n".join(lines) + "\n"
+
+
+def _similarity(metrics: dict[str, Any]) -> tuple[str, float | None]:
+    """The similarity to the reference that `badness` ranks by: semantic, else chrF."""
+    name = "semantic_similarity" if "semantic_similarity" in metrics else "chrf"
+    return name, metrics.get(name)
+
+
+def edited_worst_first(rows_b: list[dict[str, Any]], index_a: dict[tuple, dict[str, Any]],
+                       worst: int) -> list[str]:
+    """RUN_B's cases an agent edited before sending (tag outcome:edited, from `dataset
+    from-feedback`), worst first by `badness`, the reports' order: failed, then fallback, then the
+    fewest facts kept, then the least similar to what the agent sent. Nothing without such cases."""
+    edited = sorted((row for row in rows_b if EDITED in (row.get("tags") or [])), key=badness)
+    if not edited:
+        return []
+    lines = ["", f"## Edited before sending, worst first ({len(edited)})", "",
+             "Cases whose reference is what an agent sent after editing the rewrite (tag outcome:edited): "
+             "the further a rewrite is from it, the more the agents had to change.", ""]
+
+    def shown(row: dict[str, Any]) -> str:
+        metrics = row.get("metrics") or {}
+        facts = metrics.get("facts_kept")
+        name, similarity = _similarity(metrics)
+        parts = [row["status"]]
+        parts.append(f"facts_kept {facts:.3f}" if facts is not None else "facts_kept -")
+        parts.append(f"{name} {similarity:.3f}" if similarity is not None else f"{name} -")
+        return ", ".join(parts)
+
+    repeats = any(row["repeat"] for row in edited)
+    for row in edited[:worst]:
+        label = f"{row['template']} on {row['model']}" + (f", repeat {row['repeat']}" if repeats else "")
+        before = index_a.get((row["dataset"], row["case_id"], row["template"], row["model"], row["repeat"]))
+        was = f" (before: {shown(before)})" if before is not None else ""
+        lines.append(f"- {row['case_id']} [{label}]: {shown(row)}{was}")
+    if len(edited) > worst:
+        lines.append(f"- ... and {len(edited) - worst} more (--worst N lists more)")
+    return lines
