@@ -7,7 +7,7 @@
 
 The rewrite goes through the same core as the HTTP API. Settings come from REWRITER_*
 environment variables (and a .env file in the working directory), as for the service. The eval
-harness is its own command: python -m evals run|compare (python -m evals --help).
+harness is its own command: python -m evals run|compare|dataset (python -m evals --help).
 
 Exit codes: EXIT_CODES below, also shown by --help.
 """
@@ -496,7 +496,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] in (["eval"], ["evals"]):
         # The evals depend on the service's core, not the other way round; `eval --help` too.
-        _say("error: the eval harness is its own command: python -m evals run|compare ... "
+        _say("error: the eval harness is its own command: python -m evals run|compare|dataset ... "
              "(python -m evals --help)")
         return EXIT_INPUT
     try:
