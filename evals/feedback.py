@@ -144,7 +144,7 @@ def build_cases(rows: list[dict[str, Any]]) -> Export:
         template = f"{row['template']}@v{row['template_version']}"
         case = Case(id=row["id"], draft=draft, reference=reference, customer_message=message,
                     tags=("source:feedback", f"outcome:{row['outcome']}", f"template:{template}",
-                          f"model:{row['model']}"))
+                          f"model:{row['model']}", f"guard:{row['guard_status']}"))
         key = (draft, reference)
         if key in kept:
             export.duplicates += 1

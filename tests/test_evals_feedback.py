@@ -129,10 +129,12 @@ def test_sent_and_edited_rewrites_become_cases_whose_reference_is_what_the_agent
     assert list(cases) == [edited["id"], sent["id"]]  # oldest first
     first, second = cases[edited["id"]], cases[sent["id"]]
     assert (first.draft, first.reference, first.customer_message) == (REFUND, REFUND_SENT, "Where is my refund?")
-    assert first.tags == ("source:feedback", "outcome:edited", "template:empathetic@v3", "model:openai/gpt-4o-mini")
+    assert first.tags == ("source:feedback", "outcome:edited", "template:empathetic@v3", "model:openai/gpt-4o-mini",
+                          "guard:passed")
     assert first.variables == {}
     assert (second.draft, second.reference, second.customer_message) == (RESET, RESET_REWRITE, None)
-    assert second.tags == ("source:feedback", "outcome:sent", "template:concise@v1", "model:openai/gpt-4o")
+    assert second.tags == ("source:feedback", "outcome:sent", "template:concise@v1", "model:openai/gpt-4o",
+                           "guard:passed")
 
     code, err = export(capsys, url, out, "--outcome", "edited")
     assert code == 0 and [case["id"] for case in lines(out)] == [edited["id"]]
