@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import concurrent.futures
 import hashlib
 import json
 import os
@@ -277,7 +278,8 @@ def test_rewrite_streams_in_then_shows_diff_verdict_and_details(page, service, u
     gate.set()
 
     expect(page.locator("#verdict-summary")).to_have_text("Every fact of your draft is kept.")
-    expect(text).to_have_text(REWRITE)
+    expect(page.get_by_label("Your reply")).to_have_value(REWRITE)  # the checked rewrite, editable
+    expect(text).to_have_text("")  # the preview gave way to it
     expect(text).to_have_attribute("aria-busy", "false")
     expect(page.get_by_role("status")).to_contain_text("every fact kept")
     expect(page.locator(".facts li")).to_have_text(["order number #4821"])
@@ -316,7 +318,7 @@ def test_lost_fact_explains_the_fallback_at_phone_width(browser, service, upstre
         expect(page.locator("#verdict-summary")).to_have_text(
             "You get your draft unchanged, because the rewrite dropped the order number #4821."
         )
-        expect(page.locator("#rewrite-text")).to_have_text(DRAFT)
+        expect(page.get_by_label("Your reply")).to_have_value(DRAFT)
         expect(page.get_by_role("status")).to_contain_text("Your draft is back unchanged")
         expect(page.locator("#diff")).to_have_text("No changes: this is your draft as you wrote it.")
         page.get_by_text("See the rejected rewrite").click()
@@ -346,6 +348,7 @@ def test_provider_failure_is_explained_and_try_again_recovers(page, service, ups
     expect(alert).to_contain_text("Reference for your admin:")
     expect(page.get_by_role("status")).to_have_text("The rewrite failed: see the message below.")
     expect(page.locator("#rewrite-text")).to_have_text("")
+    expect(page.get_by_label("Your reply")).to_be_hidden()
     expect(page.get_by_role("button", name="Copy")).to_be_hidden()
     assert len(upstream.calls) == 3  # one call and two retries
 
@@ -368,6 +371,7 @@ def test_failure_mid_stream_discards_the_preview(page, service, upstream):
         "The rewrite failed partway and was discarded. The language model stopped answering."
     )
     expect(page.locator("#rewrite-text")).to_have_text("")
+    expect(page.get_by_label("Your reply")).to_be_hidden()
     expect(page.locator("#result")).to_be_hidden()
 
 
@@ -460,7 +464,7 @@ def test_a_turned_round_decision_is_explained_in_words(page, service, upstream):
     expect(page.locator("#verdict-summary")).to_have_text(
         "You get your draft unchanged, because the rewrite said “issued” where your draft says “rejected”."
     )
-    expect(page.locator("#rewrite-text")).to_have_text(DRAFT)
+    expect(page.get_by_label("Your reply")).to_have_value(DRAFT)
     assert page.errors == []
 
 
@@ -700,3 +704,193 @@ def test_a_422_is_shown_by_the_field_it_names_which_gets_the_focus(page, service
     expect(page.get_by_role("alert")).to_contain_text("The service could not use this request. (model: model 'x' is not allowed.)")
     expect(page.locator(".field-error")).to_have_count(0)
     assert page.errors == [] or all("422" in error for error in page.errors)
+
+
+# --- the agent's feedback (issue 18): Copy and "Not useful" tell the feedback store ----------
+
+
+EDITED = REWRITE.replace("so I cannot help.", "so I cannot refund it, but I can offer you a repair.")
+FEEDBACK_CALL = "**/v1/rewrites/*/feedback"
+
+
+@pytest.fixture(scope="module")
+def feedback_service(provider, tmp_path_factory):
+    """The service with its feedback store on (REWRITER_FEEDBACK, REWRITER_FEEDBACK_DB), on SQLite."""
+    db = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('feedback') / 'f.db'}"
+    with Service(feedback=True, feedback_db=db) as running:
+        running.feedback_db = db
+        yield running
+
+
+def stored(service: Service, rewrite_id: str) -> dict | None:
+    """The rewrite's row, read from the service's database file by a store of our own."""
+    from api.feedback.store import FeedbackStore
+
+    async def read():
+        store = FeedbackStore(service.feedback_db)
+        try:
+            return await store.get(rewrite_id)
+        finally:
+            await store.close()
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:  # out of Playwright's event loop
+        return pool.submit(asyncio.run, read()).result()
+
+
+def feedback_calls(page) -> list[tuple[str, dict]]:
+    """(rewrite id, body) of each feedback call the page makes, from now on."""
+    calls: list[tuple[str, dict]] = []
+    page.on("request", lambda r: "/feedback" in r.url and calls.append((r.url.split("/")[-2], r.post_data_json)))
+    return calls
+
+
+def rewrite_in_page(page, service: Service) -> str:
+    """Rewrites DRAFT in the page, clipboard allowed; the rewrite's id, from the stream's result."""
+    from playwright.sync_api import expect
+
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=service.url.rstrip("/"))
+    page.goto(service.url)
+    wait_for_templates(page)
+    page.get_by_label("Your draft", exact=True).fill(DRAFT)
+    streams: list[str] = []
+
+    def read_through(route) -> None:  # Chromium keeps no body of a streamed fetch: read it on the way
+        answer = route.fetch()
+        streams.append(answer.text())
+        route.fulfill(response=answer)
+
+    page.route("**/v1/rewrites", read_through)
+    page.get_by_role("button", name="Rewrite", exact=True).click()
+    expect(page.locator("#verdict-summary")).to_have_text("Every fact of your draft is kept.")
+    page.unroute("**/v1/rewrites")
+    result = next(block for block in streams[0].replace("\r\n", "\n").split("\n\n") if block.startswith("event: result"))
+    rewrite_id = json.loads(result.split("data: ", 1)[1])["id"]
+    assert re.fullmatch(r"rw_[0-9a-f]{32}", rewrite_id)
+    return rewrite_id
+
+
+def test_copying_the_rewrite_as_it_is_is_noted_as_sent(page, feedback_service, upstream):
+    from playwright.sync_api import expect
+
+    calls = feedback_calls(page)
+    rewrite_id = rewrite_in_page(page, feedback_service)
+    expect(page.locator("#output")).to_have_attribute("data-feedback", "on")
+    expect(page.get_by_label("Your reply")).to_have_value(REWRITE)
+    assert stored(feedback_service, rewrite_id)["outcome"] is None  # recorded, no feedback yet
+
+    page.get_by_role("button", name="Copy").click()
+    expect(page.get_by_role("status")).to_have_text("Copied to the clipboard. Noted: sent as is.")
+    assert page.evaluate("navigator.clipboard.readText()") == REWRITE
+    assert calls == [(rewrite_id, {"outcome": "sent"})]
+    row = stored(feedback_service, rewrite_id)
+    assert (row["outcome"], row["revision"], row["edit_distance"], row["sent_text"]) == ("sent", 1, 0, None)
+    assert page.errors == []
+
+
+def test_an_edited_reply_is_copied_and_noted_as_edited_after_each_edit(page, feedback_service, upstream):
+    from playwright.sync_api import expect
+
+    calls = feedback_calls(page)
+    rewrite_id = rewrite_in_page(page, feedback_service)
+    reply = page.get_by_label("Your reply")
+    copy = page.get_by_role("button", name="Copy")
+    status = page.get_by_role("status")
+    copy.click()
+    expect(status).to_have_text("Copied to the clipboard. Noted: sent as is.")
+
+    reply.fill(EDITED)  # the agent fixes the rewrite, then copies it
+    reply.press("Control+Enter")  # the rewrite shortcut does not start over from the reply box
+    expect(reply).to_have_value(EDITED)
+    with page.expect_response(FEEDBACK_CALL) as answer:
+        copy.click()
+    assert answer.value.json()["revision"] == 2
+    expect(status).to_have_text("Copied to the clipboard. Noted: edited.")
+    assert page.evaluate("navigator.clipboard.readText()") == EDITED
+    row = stored(feedback_service, rewrite_id)
+    assert (row["outcome"], row["sent_text"], row["revision"]) == ("edited", EDITED, 2)
+    assert row["edit_distance"] > 0
+    # The diff is still the model's rewrite against the draft, not the agent's edit.
+    expect(page.locator("#diff ins").last).to_have_text("[added: used, so I cannot help.]")
+    expect(page.locator("#diff")).not_to_contain_text("repair")
+
+    # A further edit, copied again: sent again, and the last answer wins.
+    reply.fill(f"{EDITED} Thank you for your patience.")
+    with page.expect_response(FEEDBACK_CALL) as answer:
+        copy.click()
+    assert answer.value.json()["revision"] == 3
+    assert stored(feedback_service, rewrite_id)["sent_text"] == f"{EDITED} Thank you for your patience."
+    reply.fill(REWRITE)  # edited back to the rewrite as it was: sent as is
+    with page.expect_response(FEEDBACK_CALL) as answer:
+        copy.click()
+    expect(status).to_have_text("Copied to the clipboard. Noted: sent as is.")
+    row = stored(feedback_service, rewrite_id)
+    assert (row["outcome"], row["sent_text"], row["revision"]) == ("sent", None, 4)
+    assert [body for _, body in calls] == [
+        {"outcome": "sent"}, {"outcome": "edited", "sent_text": EDITED},
+        {"outcome": "edited", "sent_text": f"{EDITED} Thank you for your patience."}, {"outcome": "sent"},
+    ]
+    assert {called for called, _ in calls} == {rewrite_id}
+    assert len(upstream.calls) == 1
+    assert page.errors == []
+
+
+def test_not_useful_is_noted_as_discarded_at_phone_width(browser, feedback_service, upstream):
+    from playwright.sync_api import expect
+
+    page = new_page(browser, width=375, height=800)
+    try:
+        calls = feedback_calls(page)
+        rewrite_id = rewrite_in_page(page, feedback_service)
+        button = page.get_by_role("button", name="Not useful")
+        expect(button).to_have_accessible_description("Tells the service this rewrite did not help.")
+        with page.expect_response(FEEDBACK_CALL):
+            button.click()
+        expect(page.get_by_role("status")).to_have_text("Noted: not useful.")
+        assert calls == [(rewrite_id, {"outcome": "discarded"})]
+        row = stored(feedback_service, rewrite_id)
+        assert (row["outcome"], row["revision"], row["edit_distance"]) == ("discarded", 1, None)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        assert page.errors == []
+    finally:
+        page.context.close()
+
+
+def test_a_failed_feedback_call_never_blocks_copying(page, feedback_service, upstream):
+    from playwright.sync_api import expect
+
+    rewrite_id = rewrite_in_page(page, feedback_service)
+    status = page.get_by_role("status")
+    page.route(FEEDBACK_CALL, lambda route: route.abort())  # the network fails
+    page.get_by_role("button", name="Copy").click()
+    expect(status).to_have_text("Copied to the clipboard. Feedback not saved: the service could not be reached.")
+    assert page.evaluate("navigator.clipboard.readText()") == REWRITE
+    assert stored(feedback_service, rewrite_id)["outcome"] is None
+
+    page.unroute(FEEDBACK_CALL)  # back: the next copy sends it (a failed call is not taken as said)
+    with page.expect_response(FEEDBACK_CALL):
+        page.get_by_role("button", name="Copy").click()
+    expect(status).to_have_text("Copied to the clipboard. Noted: sent as is.")
+    assert stored(feedback_service, rewrite_id)["outcome"] == "sent"
+
+    # The rewrite deleted meanwhile (DELETE /v1/rewrites/{id}): the service's 404, said in a few words.
+    assert page.request.delete(f"{feedback_service.url}v1/rewrites/{rewrite_id}").status == 204
+    page.get_by_role("button", name="Not useful").click()
+    expect(status).to_have_text("Feedback not saved: the service no longer keeps this rewrite.")
+    assert all("Failed to load resource" in error for error in page.errors)  # the failed calls only
+
+
+def test_with_feedback_off_the_reply_is_editable_and_no_feedback_is_sent(page, service, upstream):
+    from playwright.sync_api import expect
+
+    calls = feedback_calls(page)
+    rewrite_in_page(page, service)
+    expect(page.locator("#output")).to_have_attribute("data-feedback", "off")
+    expect(page.get_by_role("button", name="Not useful")).to_have_count(0)
+
+    page.get_by_label("Your reply").fill(EDITED)  # editing works all the same: Copy takes the edit
+    page.get_by_role("button", name="Copy").click()
+    expect(page.get_by_role("status")).to_have_text("Copied to the clipboard.")
+    assert page.evaluate("navigator.clipboard.readText()") == EDITED
+    page.wait_for_timeout(300)  # time enough for a call the page should not make
+    assert calls == []
+    assert page.errors == []

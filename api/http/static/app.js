@@ -912,7 +912,8 @@
 
     el.form.addEventListener("submit", (event) => { event.preventDefault(); startRewrite(); });
     document.addEventListener("keydown", (event) => {
-      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      // Not from the reply box: a new rewrite would replace what the agent is editing there.
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target !== el.replyText) {
         event.preventDefault();
         startRewrite();
       }
