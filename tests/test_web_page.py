@@ -894,3 +894,81 @@ def test_with_feedback_off_the_reply_is_editable_and_no_feedback_is_sent(page, s
     page.wait_for_timeout(300)  # time enough for a call the page should not make
     assert calls == []
     assert page.errors == []
+
+
+# --- the whole loop (issue 18), on SQLite and on PostgreSQL ---------------------------------
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def loop_service(request, provider, tmp_path_factory):
+    """The service with feedback on, its store on each backend (a PostgreSQL server of its own)."""
+    from contextlib import ExitStack
+
+    from tests.postgres import postgres_server
+
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            db = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('loop') / 'f.db'}"
+        else:
+            db = stack.enter_context(postgres_server())
+        running = stack.enter_context(Service(feedback=True, feedback_db=db))
+        running.feedback_db = db
+        yield running
+
+
+def off_the_loop(function, *args):
+    """Run `function` in a thread: Playwright's event loop owns this one."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(function, *args).result()
+
+
+def test_rewrites_feedback_summary_export_and_eval_end_to_end(page, loop_service, upstream, tmp_path, monkeypatch):
+    """Rewrites through the API and the page, each kind of feedback from both, the summary, a
+    dataset exported from what the agents sent, and the eval harness run on it."""
+    from playwright.sync_api import expect
+
+    from api.core.settings import get_settings
+    from evals.cli import main as evals_main
+
+    api, url = page.request, loop_service.url  # HTTP from the browser's side (respx mocks this process's httpx)
+    ids = [api.post(url + "v1/rewrites", data={"draft": DRAFT}).json()["id"] for _ in range(3)]
+    for rewrite_id, answer in zip(ids, [{"outcome": "sent"}, {"outcome": "edited", "sent_text": EDITED},
+                                        {"outcome": "discarded"}]):
+        assert api.post(url + f"v1/rewrites/{rewrite_id}/feedback", data=answer).status == 200
+    status = page.get_by_role("status")
+    rewrite_in_page(page, loop_service)
+    page.get_by_role("button", name="Copy").click()
+    expect(status).to_have_text("Copied to the clipboard. Noted: sent as is.")
+    rewrite_in_page(page, loop_service)
+    page.get_by_label("Your reply").fill(EDITED)
+    page.get_by_role("button", name="Copy").click()
+    expect(status).to_have_text("Copied to the clipboard. Noted: edited.")
+    rewrite_in_page(page, loop_service)
+    page.get_by_role("button", name="Not useful").click()
+    expect(status).to_have_text("Noted: not useful.")
+    summary = api.get(url + "v1/feedback/summary", params={"since": "1h"}).json()
+    (group,) = summary["groups"]
+    assert (group["rewrites"], group["with_feedback"]) == (6, 6)
+    assert group["share"] == {"sent": 0.3333, "edited": 0.3333, "discarded": 0.3333}
+    assert group["median_edit_distance"] > 0 and group["guard"] == {"passed": 6}
+
+    cases = tmp_path / "cases.jsonl"
+    assert off_the_loop(evals_main, ["dataset", "from-feedback", "--db", loop_service.feedback_db,
+                                     "--out", str(cases)]) == 0
+    exported = [json.loads(line) for line in cases.read_text().splitlines()]
+    # Two sent as is and two edited alike: one case each, with what the agents sent for reference.
+    assert sorted(case["reference"] for case in exported) == sorted([REWRITE, EDITED])
+    assert all(case["draft"] == DRAFT and "source:feedback" in case["tags"] for case in exported)
+
+    for name, value in {"REWRITER_MODEL": "openai/gpt-4o-mini", "REWRITER_MODEL_API_BASE": CHAT_URL.rsplit("/", 2)[0],
+                        "REWRITER_MODEL_API_KEY": "sk-test", "REWRITER_MAX_RETRIES": "0"}.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    try:
+        assert off_the_loop(evals_main, ["run", "--dataset", str(cases), "--out", str(tmp_path / "run"),
+                                         "--cache-dir", str(tmp_path / "cache"), "--no-progress",
+                                         "--no-embeddings"]) == 0
+    finally:
+        get_settings.cache_clear()
+    results = [json.loads(line) for line in (tmp_path / "run" / "results.jsonl").read_text().splitlines()]
+    assert len(results) == 2 and {r["status"] for r in results} == {"ok"}
