@@ -61,8 +61,9 @@ _PATH = "/chat/completions"
 # (and polls each idle one's socket) whenever a request starts or ends, so its cost grows with the
 # idle connections it keeps: with the SDK's 100 it was most of the service's CPU at 64 concurrent
 # requests (55 requests/s against a 200 ms upstream, benchmarks/README.md); keeping 16 idle, about
-# 140. aiohttp's pool has no such scan, and its client costs a third less CPU per call: the
-# lane's default (REWRITER_HTTP_TRANSPORT), about 180 requests/s there. In use, up to 1000.
+# 140. aiohttp's pool has no such scan, and a call through it costs 0.7 of the CPU: the lane's
+# default (REWRITER_HTTP_TRANSPORT), the same as httpx at 64 connections and 198-239 against
+# 170-180 requests/s at 256. In use, up to 1000 connections.
 _POOL = httpx.Limits(max_connections=1000, max_keepalive_connections=16, keepalive_expiry=5.0)
 _NO_KEY = "no-key"  # the SDK insists on a key; a local server (vLLM, llama.cpp) may need none
 
