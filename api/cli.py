@@ -387,9 +387,11 @@ def _forget(args: argparse.Namespace) -> int:
 
     from sqlalchemy.exc import SQLAlchemyError
 
+    from api.feedback.errors import StoreUnavailable
+
     try:
         deleted = asyncio.run(run())
-    except (OSError, SQLAlchemyError) as exc:
+    except (OSError, SQLAlchemyError, StoreUnavailable) as exc:
         raise _Fail(EXIT_INPUT, f"error: cannot reach the feedback store: {exc}") from None
     what = f"rewrite {args.id}" if args.id is not None else f"every rewrite made with key {args.key}"
     print(f"deleted {deleted} rewrite(s) with their feedback ({what})")

@@ -87,6 +87,7 @@ async def read_rows(url: str, since: datetime, outcomes: list[str],
     """The rows with those outcomes since `since`, oldest first, each once."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    from api.feedback.errors import StoreUnavailable
     from api.feedback.store import FeedbackStore, StoreConfigError
 
     check_url(url)
@@ -100,9 +101,14 @@ async def read_rows(url: str, since: datetime, outcomes: list[str],
             for outcome in outcomes:
                 for row in await store.rows(since, template=template, outcome=outcome):
                     found[row["id"]] = row
+    except StoreUnavailable as exc:  # the store's own translation of its driver's error
+        raise FeedbackExportError(
+            f"--db {display_url(url)}: cannot read the feedback store: {_reason(exc.__cause__ or exc)}") from None
     except (SQLAlchemyError, OSError, TimeoutError) as exc:
         raise FeedbackExportError(
             f"--db {display_url(url)}: cannot read the feedback store: {_reason(exc)}") from None
+    except ValueError as exc:  # a --template version no template can have
+        raise FeedbackExportError(f"--{exc}") from None
     finally:
         await store.close()
     return sorted(found.values(), key=lambda row: (_naive(row["created_at"]), row["id"]))

@@ -9,7 +9,6 @@ import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import httpx
 import pytest
 import respx
 

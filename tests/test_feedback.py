@@ -261,6 +261,9 @@ async def test_a_template_split_serves_versions_by_weight_sticky_per_conversatio
     shares = {arm["template"]: arm["share_sent"] for arm in experiment["arms"]}
     assert shares == {"empathetic@2": 0.0, "empathetic@3": 1.0}
     (comparison,) = experiment["comparisons"]
+    assert experiment["model"] == "openai/gpt-4o-mini"
+    assert comparison["baseline"] == max(experiment["arms"], key=lambda arm: arm["with_feedback"])["template"]
+    assert comparison["difference"] == shares[comparison["template"]] - shares[comparison["baseline"]]
     assert comparison["conclusive"] and abs(comparison["difference"]) == 1.0
 
 
@@ -358,3 +361,115 @@ def test_forget_deletes_by_id_or_by_key_from_the_command_line(tmp_path, capsys):
     assert "sqlite+aiosqlite:///PATH or postgresql+asyncpg" in capsys.readouterr().err
     with pytest.raises(SystemExit):  # --id or --key is required: argparse says so
         main(["forget", "--db", url])
+
+
+# --- found in review: privacy, lost writes, races, bad input -----------------------------------
+
+
+def test_the_customers_name_is_redacted_by_each_of_its_words_in_any_case():
+    from api.feedback.privacy import names_of
+
+    names = names_of("Ana Lopez", None)
+    assert redact("Hi Ana, thanks Ana Lopez. Ms Lopez, ANA wrote.", names) == \
+        "Hi [name], thanks [name]. Ms [name], [name] wrote."
+    # An agent drops the apology and changes the greeting: the name is still found where it stood.
+    stored_rewrite = "I'm sorry for the wait. Hi [name], your refund is approved."
+    assert redact_like("Dear Ana, your refund is approved.", stored_rewrite) == "Dear [name], your refund is approved."
+    assert redact_like("Dear Ms Lopez, your refund is approved.", stored_rewrite) == \
+        "Dear Ms [name], your refund is approved."
+
+
+async def test_a_conversation_id_and_a_nul_are_stored_safely_and_one_bad_row_loses_nothing_else(store_url, upstream):
+    async with running(store_url) as (app, client):
+        upstream.post(CHAT_URL).mock(side_effect=lambda request: chat_reply(
+            REWRITE.replace("Ana Lopez", "Ana\x00 Lopez") if "\\u0000" in request.content.decode() else REWRITE))
+        items = [{"draft": DRAFT, "conversation_id": "ana.lopez@example.com"}, {"draft": DRAFT},
+                 {"draft": DRAFT.replace("Hi Ana", "Hi\x00 Ana")}]
+        batch = (await client.post("/v1/rewrites:batch", json={"items": items})).json()["results"]
+        rows = [await stored(app, item["id"]) for item in batch]
+    assert all(row is not None for row in rows), rows
+    assert rows[0]["conversation_id"] == "[email]"
+    assert "\x00" not in rows[2]["draft"] and rows[2]["draft"].startswith("Hi\ufffd")
+
+
+async def test_a_failed_batch_is_written_row_by_row(store_url, upstream, monkeypatch):
+    async with running(store_url) as (app, client):
+        store = app.state.feedback.store
+        real = store.insert
+
+        async def refuses_batches(rows):
+            if len(rows) > 1:
+                raise ConnectionError("the batch was refused")
+            return await real(rows)
+
+        monkeypatch.setattr(store, "insert", refuses_batches)
+        upstream.post(CHAT_URL).mock(return_value=chat_reply(REWRITE))
+        batch = (await client.post("/v1/rewrites:batch", json={"items": [{"draft": DRAFT}] * 4})).json()["results"]
+        assert all([await stored(app, item["id"]) for item in batch])
+
+
+async def test_feedback_right_after_a_rewrite_another_process_is_writing_finds_it(store_url):
+    """Another worker or replica made the rewrite and is still writing it when the feedback comes."""
+    async with running(store_url) as (app, client):
+        async def written_late() -> None:
+            await asyncio.sleep(0.1)
+            other = FeedbackStore(store_url)
+            try:
+                await other.insert([_row("rw_" + "a" * 32, "anonymous")])
+            finally:
+                await other.close()
+
+        writer = asyncio.create_task(written_late())
+        answer = await client.post(f"/v1/rewrites/rw_{'a' * 32}/feedback", json={"outcome": "sent"})
+        await writer
+    assert answer.status_code == 200, answer.text
+
+
+async def test_bad_feedback_and_summary_input_and_a_store_that_is_down_are_problems(store_url, upstream):
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    async with running(store_url) as (app, client):
+        rewrite_id = (await rewrite(client, upstream))["id"]
+        url = f"/v1/rewrites/{rewrite_id}/feedback"
+        cases = [({"outcome": "edited", "sent_text": "  "}, "sent_text: must not be empty or whitespace only"),
+                 ({"outcome": "sent", "sent_text": "Hello"}, "sent_text: only with outcome edited"),
+                 ({"outcome": "discarded", "sent_text": "Hello"}, "sent_text: only with outcome edited"),
+                 ({"outcome": "sent", "comment": "x" * 2001}, "comment: is longer than 2000 characters")]
+        for body, says in cases:
+            answer = await client.post(url, json=body)
+            assert answer.status_code == 422 and answer.json()["detail"].startswith(says), answer.json()
+        for params in ({"template": "empathetic@99999999999999999999"}, {"since": "0001-01-01T00:00+01:00"}):
+            answer = await client.get("/v1/feedback/summary", params=params)
+            assert answer.status_code in (200, 422) and answer.headers["content-type"].startswith("application/"), params
+        assert (await client.get("/v1/feedback/summary", params={"template": "empathetic@99999999999999999999"})
+                ).status_code == 422
+        store = app.state.feedback.store
+        working = store.engine
+        store.engine = create_async_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none")
+        try:
+            down = await client.post(url, json={"outcome": "sent"})
+        finally:
+            await store.engine.dispose()
+            store.engine = working
+    assert down.status_code == 503 and down.json()["title"] == "Feedback store unavailable"
+    assert "did not answer" in down.json()["detail"]
+
+
+def test_since_is_read_in_utc():
+    from api.feedback.summary import parse_since
+
+    now = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
+    assert parse_since("2026-12-01T10:00-05:00", now) == datetime(2026, 12, 1, 15, 0, tzinfo=timezone.utc)
+    assert parse_since("0001-01-01T00:00+01:00", now) == datetime(1970, 1, 1, tzinfo=timezone.utc)
+    assert parse_since("36h", now) == datetime(2026, 11, 30, 0, 0, tzinfo=timezone.utc)
+
+
+async def test_a_rewrite_recorded_after_shutdown_is_counted_as_dropped(store_url, upstream):
+    app = create_app(make_settings(feedback=True, feedback_db=store_url))
+    async with app.router.lifespan_context(app):
+        pass
+    before = metrics.REGISTRY.get_sample_value("rewriter_feedback_records_total", {"result": "dropped"}) or 0
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        upstream.post(CHAT_URL).mock(return_value=chat_reply(REWRITE))
+        assert (await client.post("/v1/rewrites", json={"draft": DRAFT})).status_code == 200
+    assert metrics.REGISTRY.get_sample_value("rewriter_feedback_records_total", {"result": "dropped"}) == before + 1

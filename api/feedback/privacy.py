@@ -11,13 +11,28 @@ import re
 from api.guard import pii as piilib
 from api.guard.fact_patterns import PLACEHOLDER_RE
 
+# Words next to a name that are not the name: greetings, titles, and what opens a sentence.
+_NOT_NAME = frozenset(
+    "hi hello hey dear thanks thank good morning afternoon evening welcome sorry so "
+    "mr mrs ms miss mx dr prof sir madam team customer".split()
+)
+
 
 def names_of(customer_name: object, customer_message: str | None) -> tuple[str, ...]:
     """The customer's names to redact: the `customer_name` variable and the name the customer
-    message is signed with."""
+    message is signed with, each whole and word by word ("Ana Lopez", "Ana", "Lopez")."""
     found = [customer_name.strip()] if isinstance(customer_name, str) and customer_name.strip() else []
     found += piilib.signature_names(customer_message or "")
-    return tuple(dict.fromkeys(found))
+    return _with_parts(found)
+
+
+def _with_parts(names: list[str]) -> tuple[str, ...]:
+    out: list[str] = []
+    for name in names:
+        words = [w for w in re.findall(r"[^\W\d_][\w'-]*", name) if len(w) > 1 and w.lower() not in _NOT_NAME]
+        out += [name, *words]
+    # Written any way round: "ana", "ANA", "Ana" (pii.find matches names as given).
+    return tuple(dict.fromkeys(v for name in out for v in (name, name.lower(), name.upper(), name.title())))
 
 
 def redact(text: str | None, names: tuple[str, ...] = ()) -> str | None:
@@ -35,25 +50,34 @@ def redact(text: str | None, names: tuple[str, ...] = ()) -> str | None:
 _TOKEN = re.compile(r"\[[a-z_]+\]|\w+|[^\w\s]")
 
 
+def _is_name_word(token: str) -> bool:
+    return token[:1].isupper() and token.isalpha() and token.lower() not in _NOT_NAME
+
+
 def redact_like(sent: str, stored_rewrite: str) -> str:
     """What an agent sent, redacted as the stored rewrite it started from was: personal data
-    found in it, and the words standing where the stored rewrite has `[name]` (the customer's name,
-    which only the rewrite's request knew) wherever they appear."""
+    found in it, and the customer's name, which only the rewrite's request knew: where the stored
+    rewrite has `[name]` and the agent's text differs, the capitalised words at that place (counted
+    from either end of the changed stretch, as an agent edits a greeting or the sentence around
+    it) are taken for the name, and redacted wherever they appear."""
     theirs = [m.group() for m in _TOKEN.finditer(stored_rewrite)]
-    ours = list(_TOKEN.finditer(sent))
+    ours = [m.group() for m in _TOKEN.finditer(sent)]
     names: list[str] = []
-    matcher = difflib.SequenceMatcher(None, theirs, [m.group() for m in ours], autojunk=False)
+    matcher = difflib.SequenceMatcher(None, theirs, ours, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag != "replace":
             continue
+        changed = ours[j1:j2]
         for k, token in enumerate(theirs[i1:i2]):
             if token != "[name]":
                 continue
-            words = []  # the capitalised words at the same place in what was sent (up to 3)
-            for m in ours[j1 + k:j2]:
-                if not (m.group()[:1].isupper() and m.group().isalpha()) or len(words) == 3:
-                    break
-                words.append(m.group())
-            if words:
-                names += [" ".join(words), *words]
-    return redact(sent, tuple(dict.fromkeys(names))) or sent
+            for at in (k, len(changed) - (i2 - i1 - k)):  # the same place, from the start and from the end
+                if not 0 <= at < len(changed) or not _is_name_word(changed[at]):
+                    continue
+                start, end = at, at + 1
+                while start > 0 and _is_name_word(changed[start - 1]) and end - start < 3:
+                    start -= 1
+                while end < len(changed) and _is_name_word(changed[end]) and end - start < 3:
+                    end += 1
+                names.append(" ".join(changed[start:end]))
+    return redact(sent, _with_parts(names)) or sent

@@ -25,6 +25,13 @@ log = logging.getLogger(__name__)
 QUEUE_SIZE = 10_000
 BATCH = 200
 PURGE_EVERY_S = 3600.0
+QUEUED_WAIT_S = 5.0  # at most, for a rewrite this process has queued to be written
+FIND_WAITS_S = (0.05, 0.15, 0.3, None)  # looking again for a rewrite another process may be writing
+
+
+def storable(text: str | None) -> str | None:
+    """`text` as every store takes it: PostgreSQL refuses the NUL character in text."""
+    return text.replace("\x00", "\ufffd") if text else text
 
 
 def utc(moment: datetime) -> datetime:
@@ -55,6 +62,7 @@ class Recorder:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        self._tasks = []  # a rewrite recorded after this is counted as dropped
         await self.store.close()
 
     def record(self, result: RewriteResult, request: RewriteRequest, key_name: str | None, assigned: bool) -> None:
@@ -74,10 +82,19 @@ class Recorder:
             await self._queue.join()
 
     async def find(self, rewrite_id: str) -> dict[str, Any] | None:
-        """The stored rewrite; one still queued is written first."""
-        if rewrite_id in self._queued:
-            await self.flush()
-        return await self.store.get(rewrite_id)
+        """The stored rewrite. One this process still has queued is waited for; one it does not
+        know is looked for again for a moment, as another worker or replica may be writing it
+        (feedback can follow its rewrite within milliseconds)."""
+        for wait in FIND_WAITS_S:
+            for _ in range(int(QUEUED_WAIT_S / 0.01)):
+                if rewrite_id not in self._queued:
+                    break
+                await asyncio.sleep(0.01)
+            row = await self.store.get(rewrite_id)
+            if row is not None or wait is None:
+                return row
+            await asyncio.sleep(wait)
+        return None
 
     def expired(self, row: dict[str, Any]) -> bool:
         return utc(row["created_at"]) < datetime.now(timezone.utc) - self.retention
@@ -91,15 +108,27 @@ class Recorder:
             while len(items) < BATCH and not self._queue.empty():
                 items.append(self._queue.get_nowait())
             try:
-                await self.store.insert([self._row(*item) for item in items])
-                metrics.FEEDBACK_RECORDS.labels("written").inc(len(items))
-            except Exception:  # noqa: BLE001 - a store that fails never fails a rewrite
-                metrics.FEEDBACK_RECORDS.labels("failed").inc(len(items))
-                log.exception("feedback store write failed; rewrites not recorded", extra={"count": len(items)})
+                await self._write([self._row(*item) for item in items])
             finally:
                 for item in items:
                     self._queued.discard(item[0].id)
                     self._queue.task_done()
+
+    async def _write(self, rows: list[dict[str, Any]]) -> None:
+        """Write a batch; if the store refuses it, each row on its own, so one bad row loses only
+        itself. A store that fails never fails a rewrite: it is logged and counted."""
+        try:
+            await self.store.insert(rows)
+            metrics.FEEDBACK_RECORDS.labels("written").inc(len(rows))
+            return
+        except Exception:  # noqa: BLE001
+            if len(rows) == 1:
+                metrics.FEEDBACK_RECORDS.labels("failed").inc()
+                log.exception("feedback store write failed; a rewrite was not recorded",
+                              extra={"rewrite_id": rows[0]["id"]})
+                return
+        for row in rows:
+            await self._write([row])
 
     async def _purge_loop(self) -> None:
         while True:
@@ -115,14 +144,17 @@ class Recorder:
              at: datetime) -> dict[str, Any]:
         keep = self.settings.feedback_store_pii
         names = names_of(request.variables.get("customer_name"), request.customer_message)
-        hide = (lambda text: text) if keep else (lambda text: redact(text, names))
+
+        def hide(text: str | None) -> str | None:
+            return storable(text if keep else redact(text, names))
+
         return {
             "id": result.id, "created_at": at, "key_name": key_name,
             "template": result.template.name, "template_version": result.template.version, "assigned": assigned,
-            "conversation_id": request.conversation_id, "model": result.model, "pii_stored": keep,
+            "conversation_id": hide(request.conversation_id), "model": result.model, "pii_stored": keep,
             "draft": hide(request.draft), "customer_message": hide(request.customer_message),
             "rewrite": hide(result.rewrite), "guard_status": result.guard.status,
-            "violations": len(result.guard.violations), "latency_ms": result.latency_ms, "cost_usd": result.cost_usd,
+            "violations": len(result.guard.violations), "latency_ms": round(result.latency_ms), "cost_usd": result.cost_usd,
             "prompt_tokens": result.usage.prompt_tokens, "completion_tokens": result.usage.completion_tokens,
             "revision": 0,
         }

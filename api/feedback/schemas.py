@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.core.schemas import Text
 
@@ -20,10 +20,25 @@ class FeedbackIn(BaseModel):
 
     outcome: Outcome = Field(description="sent as it was, edited before sending, or discarded")
     sent_text: Text | None = Field(
-        None, min_length=1, description="what the agent sent, when edited (the edit distance is measured to it)"
+        None, description="with `edited` only: what the agent sent (the edit distance is measured to it); "
+        "up to twice REWRITER_MAX_DRAFT_CHARS characters",
     )
     rating: int | None = Field(None, ge=1, le=5, description="how useful the rewrite was, 1-5")
-    comment: Text | None = Field(None, max_length=MAX_COMMENT_CHARS, description="anything the agent wants to say")
+    comment: Text | None = Field(None, description=f"anything the agent wants to say, up to {MAX_COMMENT_CHARS} characters")
+
+    @field_validator("sent_text")
+    @classmethod
+    def _sent_not_blank(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("must not be empty or whitespace only (leave it out when the rewrite was sent as is)")
+        return value
+
+    @field_validator("comment")
+    @classmethod
+    def _comment_size(cls, value: str | None) -> str | None:
+        if value is not None and len(value) > MAX_COMMENT_CHARS:
+            raise ValueError(f"is longer than {MAX_COMMENT_CHARS} characters")
+        return value
 
 
 class FeedbackOut(BaseModel):
@@ -77,6 +92,7 @@ class Comparison(BaseModel):
 
 class Experiment(BaseModel):
     template: str = Field(description="the template name whose versions were split")
+    model: str = Field(description="the model that wrote them (each model is compared on its own)")
     test: str = Field(description="how the intervals are computed")
     arms: list[Arm]
     comparisons: list[Comparison]

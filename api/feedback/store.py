@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import functools
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -15,9 +16,10 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import delete, event, func, insert, select, text, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from .errors import StoreUnavailable
 from .tables import rewrites
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -55,6 +57,18 @@ def engine_for(url: str) -> AsyncEngine:
     return create_async_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
 
+def _answered(method):
+    """The store's errors (its driver's, the network's) as `StoreUnavailable`, in words."""
+    @functools.wraps(method)
+    async def call(self, *args, **kwargs):
+        try:
+            return await method(self, *args, **kwargs)
+        except (SQLAlchemyError, OSError) as exc:
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+            raise StoreUnavailable(f"the feedback store did not answer: {type(exc).__name__}: {reason}") from exc
+    return call
+
+
 class FeedbackStore:
     def __init__(self, url: str) -> None:
         self.engine = engine_for(url)
@@ -79,15 +93,18 @@ class FeedbackStore:
     async def close(self) -> None:
         await self.engine.dispose()
 
+    @_answered
     async def insert(self, rows: list[dict[str, Any]]) -> None:
         async with self.engine.begin() as connection:
             await connection.execute(insert(rewrites), rows)
 
+    @_answered
     async def get(self, rewrite_id: str) -> dict[str, Any] | None:
         async with self.engine.connect() as connection:
             row = (await connection.execute(select(rewrites).where(rewrites.c.id == rewrite_id))).mappings().first()
         return dict(row) if row is not None else None
 
+    @_answered
     async def give_feedback(self, rewrite_id: str, values: dict[str, Any]) -> int | None:
         """Write the feedback over any earlier one; the new revision, or None if the row is gone."""
         async with self.engine.begin() as connection:
@@ -98,14 +115,21 @@ class FeedbackStore:
             revision = result.scalar_one_or_none()
         return revision
 
+    @_answered
     async def rows(self, since: datetime, *, template: str | None = None, outcome: str | None = None,
-                   with_feedback: bool = False) -> list[dict[str, Any]]:
-        query = select(rewrites).where(rewrites.c.created_at >= since).order_by(rewrites.c.created_at)
+                   with_feedback: bool = False, columns: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+        """The rewrites made since `since` (oldest first), or only `columns` of them; `template` is
+        name or name@version (ValueError for a version that cannot be one)."""
+        chosen = [rewrites.c[name] for name in columns] if columns else [rewrites]
+        query = select(*chosen).where(rewrites.c.created_at >= since).order_by(rewrites.c.created_at)
         if template is not None:
             name, _, version = template.partition("@")
             query = query.where(rewrites.c.template == name)
             if version:
-                query = query.where(rewrites.c.template_version == int(version.lstrip("v")))
+                number = version.lstrip("v")
+                if not number.isdigit() or len(number) > 6:
+                    raise ValueError(f"template: {template!r} has no version a template can have")
+                query = query.where(rewrites.c.template_version == int(number))
         if outcome is not None:
             query = query.where(rewrites.c.outcome == outcome)
         if with_feedback:
@@ -113,6 +137,7 @@ class FeedbackStore:
         async with self.engine.connect() as connection:
             return [dict(row) for row in (await connection.execute(query)).mappings()]
 
+    @_answered
     async def delete(self, *, rewrite_id: str | None = None, key_name: str | None = None,
                      before: datetime | None = None) -> int:
         """Delete by id, by the key that made the rewrites, or everything older than `before`."""
@@ -128,6 +153,7 @@ class FeedbackStore:
         async with self.engine.begin() as connection:
             return (await connection.execute(query)).rowcount
 
+    @_answered
     async def count(self) -> int:
         async with self.engine.connect() as connection:
             return (await connection.execute(select(func.count()).select_from(rewrites))).scalar_one()

@@ -14,7 +14,11 @@ from . import stats
 from .schemas import Arm, Comparison, Experiment, GroupSummary, Interval, Share, Summary
 
 _SPAN = re.compile(r"(\d{1,4})([dhm])")
+# What the summary reads of each row (not the texts).
+SUMMARY_COLUMNS = ("template", "template_version", "model", "assigned", "outcome", "edit_distance", "edit_ratio",
+                   "rating", "guard_status")
 _UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def parse_since(text: str, now: datetime) -> datetime:
@@ -26,7 +30,10 @@ def parse_since(text: str, now: datetime) -> datetime:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise ValueError("use a span like 7d, 24h or 90m, or an ISO 8601 date like 2026-11-01") from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+    if moment.year <= 1970:  # before anything was recorded (and no overflow converting year 1)
+        return _EPOCH
+    moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)  # the store compares UTC times (SQLite as text)
 
 
 def _share(count: int, total: int) -> float | None:
@@ -59,16 +66,17 @@ def summarize(rows: list[dict[str, Any]], since: datetime, until: datetime) -> S
 
 
 def experiments(rows: list[dict[str, Any]]) -> list[Experiment]:
-    """The split's versions of each template, by the share of their answered rewrites sent as is.
-    The baseline is the version with the most answers (the usual control arm)."""
-    by_template: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    """The split's versions of each template on each model (a fallback model's answers are not
+    mixed into the primary's), by the share of their answered rewrites sent as is. The baseline is
+    the version with the most answers (the usual control arm)."""
+    by_template: dict[tuple[str, str], dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     for row in rows:
         if row["assigned"] and row["outcome"]:
-            counts = by_template[row["template"]][row["template_version"]]
+            counts = by_template[(row["template"], row["model"])][row["template_version"]]
             counts[0] += row["outcome"] == "sent"
             counts[1] += 1
     found = []
-    for name, versions in sorted(by_template.items()):
+    for (name, model), versions in sorted(by_template.items()):
         if len(versions) < 2:
             continue
         arms = [Arm(template=f"{name}@{version}", with_feedback=n, sent=sent, share_sent=_share(sent, n),
@@ -84,5 +92,5 @@ def experiments(rows: list[dict[str, Any]]) -> list[Experiment]:
                                           difference=round(difference, 4),
                                           interval=Interval(low=round(low, 4), high=round(high, 4)),
                                           conclusive=low > 0 or high < 0))
-        found.append(Experiment(template=name, test=stats.TEST, arms=arms, comparisons=comparisons))
+        found.append(Experiment(template=name, model=model, test=stats.TEST, arms=arms, comparisons=comparisons))
     return found

@@ -99,7 +99,7 @@ def create_app(settings: Settings | None = None, rewriter: Rewriter | None = Non
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST"],
             allow_headers=["authorization", "x-api-key", "content-type", "x-request-id"],
-            expose_headers=["x-request-id", "retry-after"],
+            expose_headers=["x-request-id", "retry-after", "x-rewrite-id"],
             max_age=600,
         )
     return app

@@ -122,6 +122,10 @@ ROUTE_PROBLEM_EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("delete /v1/rewrites/{rewrite_id}", "404"): _NO_REWRITE,
     ("get /v1/feedback/summary", "404"): _problem(
         404, "Not found", "feedback is off on this service (REWRITER_FEEDBACK=true turns it on)"),
+    **{(route, "503"): _problem(503, "Feedback store unavailable",
+                                "the feedback store did not answer: OperationalError: connection refused")
+       for route in ("post /v1/rewrites/{rewrite_id}/feedback", "delete /v1/rewrites/{rewrite_id}",
+                     "get /v1/feedback/summary")},
     ("get /v1/feedback/summary", "422"): _problem(
         422, "Invalid request", "since: use a span like 7d, 24h or 90m, or an ISO 8601 date like 2026-11-01",
         field="since"),
@@ -143,7 +147,7 @@ FEEDBACK_SUMMARY = {
          "median_edit_ratio": 0.07, "mean_rating": 4.3, "guard": {"passed": 128, "repaired": 3}},
     ],
     "experiments": [{
-        "template": "empathetic",
+        "template": "empathetic", "model": "openai/gpt-4o-mini",
         "test": "Newcombe's hybrid score interval (method 10) for the difference of two independent proportions, 95%",
         "arms": [
             {"template": "empathetic@2", "with_feedback": 1052, "sent": 642, "share_sent": 0.6103,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from rapidfuzz.distance import Levenshtein
@@ -14,16 +14,14 @@ from api.core import metrics
 from api.core.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from api.core.schemas import Problem
 from api.feedback.privacy import redact, redact_like
+from api.feedback.recorder import Recorder, storable
 from api.feedback.schemas import FeedbackIn, FeedbackOut, Summary
-from api.feedback.summary import parse_since, summarize
+from api.feedback.summary import SUMMARY_COLUMNS, parse_since, summarize
 
 from ..bodies import BoundedJSONRoute
 from ..keys import key_schemes
 from ..problems import PROBLEM_JSON
 from .rewrites import PROBLEM_RESPONSES
-
-if TYPE_CHECKING:
-    from api.feedback.recorder import Recorder
 
 router = APIRouter(prefix="/v1", tags=["feedback"], dependencies=[Depends(key_schemes)], route_class=BoundedJSONRoute)
 
@@ -35,17 +33,18 @@ def _problem(status: int, text: str) -> dict[str, Any]:
 
 
 COMMON = {**{status: PROBLEM_RESPONSES[status] for status in (401, 429)},
+          **_problem(503, "The feedback store did not answer"),
           **_problem(404, "Feedback is off, or no such rewrite (unknown, deleted, or purged after the retention)")}
 
 
-def recorder_of(request: Request) -> "Recorder":
+def recorder_of(request: Request) -> Recorder:
     recorder = request.app.state.feedback
     if recorder is None:
         raise NotFound("feedback is off on this service (REWRITER_FEEDBACK=true turns it on)")
     return recorder
 
 
-async def _own_row(request: Request, rewrite_id: str) -> "tuple[Recorder, dict[str, Any]]":
+async def _own_row(request: Request, rewrite_id: str) -> tuple[Recorder, dict[str, Any]]:
     """The stored rewrite, if it exists and the caller's key made it."""
     recorder = recorder_of(request)
     row = await recorder.find(rewrite_id) if _ID.fullmatch(rewrite_id) else None
@@ -72,12 +71,17 @@ async def give_feedback(rewrite_id: RewriteId, body: FeedbackIn, request: Reques
         raise Conflict(f"rewrite {rewrite_id} is older than the {recorder.settings.feedback_retention_days} "
                        "days feedback is kept; it is deleted at the next purge")
     sent, comment = body.sent_text, body.comment
+    if sent is not None and body.outcome != "edited":
+        raise InvalidRequest(f"sent_text: only with outcome edited ({body.outcome} means "
+                             + ("the rewrite went out as it was)" if body.outcome == "sent" else "nothing was sent)"),
+                             field="sent_text")
     if sent is not None and len(sent) > recorder.settings.max_draft_chars * 2:
         raise InvalidRequest(f"sent_text: longer than {recorder.settings.max_draft_chars * 2} characters",
                              field="sent_text")
     if not row["pii_stored"]:  # stored as the rewrite was: personal data replaced by its kind
         sent = redact_like(sent, row["rewrite"]) if sent is not None else None
         comment = redact(comment)
+    sent, comment = storable(sent), storable(comment)
     if body.outcome == "discarded":
         distance, ratio = None, None
     elif sent is None:  # sent as is: nothing changed; edited without the text: unknown
@@ -122,8 +126,7 @@ async def feedback_summary(
         start = parse_since(since, now)
     except ValueError as exc:
         raise InvalidRequest(f"since: {exc}", field="since") from None
-    if template is not None and not re.fullmatch(r"[A-Za-z0-9_.-]+(@v?\d+)?", template):
+    if template is not None and not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}(@v?\d{1,6})?", template):
         raise InvalidRequest("template: use name or name@version", field="template")
-    await recorder.flush()
-    rows = await recorder.store.rows(start, template=template)
+    rows = await recorder.store.rows(start, template=template, columns=SUMMARY_COLUMNS)
     return summarize(rows, start, now)
