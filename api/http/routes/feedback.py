@@ -8,13 +8,12 @@ from datetime import datetime, timezone
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from rapidfuzz.distance import Levenshtein
 
 from api.core import metrics
 from api.core.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from api.core.schemas import Problem
-from api.feedback.privacy import redact, redact_like
-from api.feedback.recorder import Recorder, storable
+from api.feedback.answers import stored_answer
+from api.feedback.recorder import Recorder
 from api.feedback.schemas import FeedbackIn, FeedbackOut, Summary
 from api.feedback.summary import SUMMARY_COLUMNS, parse_since, summarize
 
@@ -70,34 +69,14 @@ async def give_feedback(rewrite_id: RewriteId, body: FeedbackIn, request: Reques
     if recorder.expired(row):
         raise Conflict(f"rewrite {rewrite_id} is older than the {recorder.settings.feedback_retention_days} "
                        "days feedback is kept; it is deleted at the next purge")
-    sent, comment = body.sent_text, body.comment
-    if sent is not None and body.outcome != "edited":
-        raise InvalidRequest(f"sent_text: only with outcome edited ({body.outcome} means "
-                             + ("the rewrite went out as it was)" if body.outcome == "sent" else "nothing was sent)"),
-                             field="sent_text")
-    if sent is not None and len(sent) > recorder.settings.max_draft_chars * 2:
-        raise InvalidRequest(f"sent_text: longer than {recorder.settings.max_draft_chars * 2} characters",
-                             field="sent_text")
-    if not row["pii_stored"]:  # stored as the rewrite was: personal data replaced by its kind
-        sent = redact_like(sent, row["rewrite"]) if sent is not None else None
-        comment = redact(comment)
-    sent, comment = storable(sent), storable(comment)
-    if body.outcome == "discarded":
-        distance, ratio = None, None
-    elif sent is None:  # sent as is: nothing changed; edited without the text: unknown
-        distance, ratio = (0, 0.0) if body.outcome == "sent" else (None, None)
-    else:
-        distance = Levenshtein.distance(row["rewrite"], sent)
-        ratio = round(Levenshtein.normalized_distance(row["rewrite"], sent), 4)
-    revision = await recorder.store.give_feedback(rewrite_id, {
-        "outcome": body.outcome, "sent_text": sent, "edit_distance": distance, "edit_ratio": ratio,
-        "rating": body.rating, "comment": comment, "feedback_at": datetime.now(timezone.utc),
-    })
+    values = stored_answer(row, body, max_sent_chars=recorder.settings.max_draft_chars * 2)
+    revision = await recorder.store.give_feedback(rewrite_id, values)
     if revision is None:  # deleted meanwhile
         raise NotFound(f"no rewrite {rewrite_id} here: it was deleted")
     metrics.FEEDBACK.labels(f"{row['template']}@{row['template_version']}", row["model"], body.outcome).inc()
     request.state.log = {"rewrite_id": rewrite_id, "outcome": body.outcome, "revision": revision}
-    return FeedbackOut(id=rewrite_id, outcome=body.outcome, revision=revision, edit_distance=distance, edit_ratio=ratio)
+    return FeedbackOut(id=rewrite_id, outcome=body.outcome, revision=revision, edit_distance=values["edit_distance"],
+                       edit_ratio=values["edit_ratio"])
 
 
 @router.delete("/rewrites/{rewrite_id}", status_code=204, response_class=Response,
