@@ -82,9 +82,8 @@ class Preparer:
                 field="model",
             )
         name = request.template or self.settings.default_template
-        version = request.template_version
-        if version is None and "@" not in name:
-            version = self.split.choose(name, request.conversation_id)
+        version = self.split.choose(name, request.conversation_id) if self.split_applies(request) \
+            else request.template_version
         template = self.templates.get(name, version)
         variables = template.resolve_variables(request.variables)
         pii = self.settings.mask_pii if request.mask_pii is None else request.mask_pii
@@ -106,6 +105,12 @@ class Preparer:
             request, template, context, params, model, masked, self.settings, self.example_facts(template),
             self._mode(request, template, model),
         )
+
+    def split_applies(self, request: RewriteRequest) -> bool:
+        """Whether REWRITER_TEMPLATE_SPLIT chooses this request's version: it names (or defaults
+        to) a template the split covers, and pins no version."""
+        name = request.template or self.settings.default_template
+        return request.template_version is None and "@" not in name and self.split.covers(name)
 
     def _mode(self, request: RewriteRequest, template: Template, model: str) -> str:
         wrappable = template.has_wrap_form and self.settings.uses_completion_form(model)

@@ -75,8 +75,7 @@ def _record(request: Request, body: RewriteRequest, result: RewriteResult) -> No
     """Keep the rewrite for feedback (api/feedback), when the store is on."""
     recorder = request.app.state.feedback
     if recorder is not None:
-        split = request.app.state.rewriter.preparer.split
-        assigned = body.template_version is None and "@" not in (body.template or "") and split.covers(result.template.name)
+        assigned = request.app.state.rewriter.preparer.split_applies(body)
         recorder.record(result, body, getattr(request.state, "key_name", None), assigned)
 
 
