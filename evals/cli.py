@@ -245,9 +245,9 @@ def main(argv: list[str] | None = None) -> int:
         description="Read the service's feedback store (REWRITER_FEEDBACK=true) and write a case for each "
         "rewrite an agent sent: its draft and customer message, and as the reference what the agent "
         "sent: the text after their edits (--outcome edited) or the rewrite itself (--outcome sent). "
-        "Tags: source:feedback, outcome:OUTCOME, template:NAME@vVERSION, model:MODEL. Personal data is "
-        "written as [email], [phone], [name]... even from a store that kept it "
-        "(REWRITER_FEEDBACK_STORE_PII). "
+        "Tags: source:feedback, outcome:OUTCOME, template:NAME@vVERSION, model:MODEL, guard:STATUS. Personal "
+        "data is written as [email], [phone], [name]... even from a store that kept it "
+        "(REWRITER_FEEDBACK_STORE_PII; names where a signature or greeting shows them). "
         "The same draft with the same reference is one case (the newest rewrite's id). Prints the counts "
         "to stderr. Discarded rewrites were never sent: they have no reference.",
         **common)
