@@ -9,7 +9,6 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -18,11 +17,7 @@ from contextlib import contextmanager
 
 import pytest
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from .processes import free_port
 
 
 def binaries() -> str | None:
@@ -43,7 +38,7 @@ def postgres_server() -> Iterator[str]:
             pytest.fail("PostgreSQL is not installed (CI installs Debian's postgresql package)")
         pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
     root = tempfile.mkdtemp(prefix="rewriter-pg-")
-    data, port = os.path.join(root, "data"), _free_port()
+    data, port = os.path.join(root, "data"), free_port()
     as_user: list[str] = []
     if os.geteuid() == 0:
         user = pwd.getpwnam("postgres")

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from api.core import metrics
 from api.core.errors import Conflict, Forbidden, InvalidRequest, NotFound
-from api.core.schemas import Problem
 from api.feedback.answers import stored_answer
 from api.feedback.recorder import Recorder
 from api.feedback.schemas import FeedbackIn, FeedbackOut, Summary
@@ -19,21 +18,16 @@ from api.feedback.summary import SUMMARY_COLUMNS, parse_since, summarize
 
 from ..bodies import BoundedJSONRoute
 from ..keys import key_schemes
-from ..problems import PROBLEM_JSON
-from .rewrites import PROBLEM_RESPONSES
+from .rewrites import PROBLEM_RESPONSES, problem_response
 
 router = APIRouter(prefix="/v1", tags=["feedback"], dependencies=[Depends(key_schemes)], route_class=BoundedJSONRoute)
 
 _ID = re.compile(r"rw_[0-9a-f]{32}")
 
 
-def _problem(status: int, text: str) -> dict[str, Any]:
-    return {status: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": text}}
-
-
 COMMON = {**{status: PROBLEM_RESPONSES[status] for status in (401, 429)},
-          **_problem(503, "The feedback store did not answer"),
-          **_problem(404, "Feedback is off, or no such rewrite (unknown, deleted, or purged after the retention)")}
+          503: problem_response("The feedback store did not answer"),
+          404: problem_response("Feedback is off, or no such rewrite (unknown, deleted, or purged after the retention)")}
 
 
 def recorder_of(request: Request) -> Recorder:
@@ -59,8 +53,8 @@ RewriteId = Annotated[str, Path(description="the rewrite's `id` (rw_...); anythi
 
 
 @router.post("/rewrites/{rewrite_id}/feedback", response_model=FeedbackOut,
-             responses={**COMMON, **_problem(403, "The rewrite was made with another API key"),
-                        **_problem(409, "The rewrite is older than the retention; it is about to be deleted"),
+             responses={**COMMON, 403: problem_response("The rewrite was made with another API key"),
+                        409: problem_response("The rewrite is older than the retention; it is about to be deleted"),
                         400: PROBLEM_RESPONSES[400], 413: PROBLEM_RESPONSES[413], 422: PROBLEM_RESPONSES[422]})
 async def give_feedback(rewrite_id: RewriteId, body: FeedbackIn, request: Request) -> FeedbackOut:
     """Record what the agent did with a rewrite: sent it as is, edited it (with what was sent), or
@@ -80,7 +74,7 @@ async def give_feedback(rewrite_id: RewriteId, body: FeedbackIn, request: Reques
 
 
 @router.delete("/rewrites/{rewrite_id}", status_code=204, response_class=Response,
-               responses={**COMMON, **_problem(403, "The rewrite was made with another API key")})
+               responses={**COMMON, 403: problem_response("The rewrite was made with another API key")})
 async def delete_rewrite(rewrite_id: RewriteId, request: Request) -> Response:
     """Delete a recorded rewrite and its feedback now (the key that made it only)."""
     recorder, _ = await _own_row(request, rewrite_id)

@@ -36,8 +36,13 @@ router = APIRouter(
     prefix="/v1", tags=["rewrites"], dependencies=[Depends(key_schemes)], route_class=BoundedJSONRoute
 )
 
+def problem_response(description: str) -> dict[str, Any]:
+    """An error response as a route declares it: a Problem, as application/problem+json."""
+    return {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": description}
+
+
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": text}
+    status: problem_response(text)
     for status, text in {
         400: "The body could not be parsed (not valid JSON; for the simple route, not UTF-8)",
         401: "API key missing or wrong",
@@ -212,7 +217,7 @@ async def create_rewrites_batch(body: BatchRequest, rewriter: RewriterDep, reque
     responses={
         **PROBLEM_RESPONSES,
         200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "The rewrite, one line feed at the end"},
-        415: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "The body is not text/plain"},
+        415: problem_response("The body is not text/plain"),
     },
     openapi_extra={
         "requestBody": {

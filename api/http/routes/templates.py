@@ -6,10 +6,9 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 
 from ..keys import key_schemes
 from api.core.errors import UnknownTemplate
-from ..problems import PROBLEM_JSON
-from api.core.schemas import Problem, TemplateList, TemplateSummary
+from api.core.schemas import TemplateList, TemplateSummary
 from api.core.templates import TemplateRegistry
-from .rewrites import PROBLEM_RESPONSES
+from .rewrites import PROBLEM_RESPONSES, problem_response
 
 router = APIRouter(
     prefix="/v1/templates", tags=["templates"], dependencies=[Depends(key_schemes)],
@@ -27,7 +26,7 @@ async def list_templates(request: Request) -> dict:
 @router.get(
     "/{name}",
     response_model=TemplateSummary,
-    responses={404: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "No template by that name"}},
+    responses={404: problem_response("No template by that name")},
 )
 async def get_template(name: str, request: Request) -> dict:
     """One template with all its versions; 404 for an unknown name."""
