@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from api import guard
+from api import formats, guard
 from api.guard import facts as factlib
+from api.guard import language as languages
 from api.guard.facts import Fact
 
 from . import limits
@@ -39,6 +40,13 @@ class Prepared:
     settings: Settings
     examples: tuple[Fact, ...] = ()  # the facts of the template's own text (`Preparer.example_facts`)
     mode: str = "free"  # or "wrap" (api/core/wrap.py)
+    document: formats.Document | None = None  # the draft as read in its format (api/formats)
+    language: str | None = None  # the draft's (`api.guard.language`)
+
+    @property
+    def draft_text(self) -> str:
+        """The draft's visible text: what the guard compares the rewrite with."""
+        return self.document.text if self.document is not None else self.request.draft
 
     def render(self, model: str) -> RenderedPrompt:
         """The prompt for `model`: the completion form for base models when the template has one."""
@@ -90,8 +98,15 @@ class Preparer:
         # The customer's name is personal data too: the model sees its token, in the texts and the variable.
         name = variables.get("customer_name") if pii else None
         names = (name.strip(),) if isinstance(name, str) and name.strip() else ()
-        masked = guard.mask(request.draft.strip(), pii=pii, customer_message=(request.customer_message or "").strip(),
-                            names=names)
+        document = formats.parse(request.draft, request.format)
+        if not document.text.strip():
+            raise InvalidRequest(
+                f"draft: the {request.format} draft has no text to rewrite"
+                + (" before its quoted thread or signature" if document.tail else ""),
+                field="draft",
+            )
+        masked = guard.mask(document.text.strip(), pii=pii, customer_message=(request.customer_message or "").strip(),
+                            names=names, atoms=document.atoms)
         if names:
             variables = {**variables, "customer_name": masked.token_of(names[0])}
         context = {**variables, "draft": masked.text, "customer_message": masked.customer_message}
@@ -103,7 +118,7 @@ class Preparer:
         }
         return Prepared(
             request, template, context, params, model, masked, self.settings, self.example_facts(template),
-            self._mode(request, template, model),
+            self._mode(request, template, model), document, languages.detect(document.text),
         )
 
     def split_applies(self, request: RewriteRequest) -> bool:

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from api import guard
+from api import formats, guard
 from api.models.completion import Completion, Usage
 
 from . import metrics
@@ -49,9 +49,10 @@ def result_of(prepared: "Prepared", decision: Decision, deadline: Deadline) -> R
     metrics.REWRITES.labels(prepared.template.ref, completion.model, "ok").inc()
     # with a fallback the returned text is the draft: it keeps every fact
     facts = verdict.kept + verdict.lost if decision.status == "fallback" else verdict.kept
+    rewrite, visible = _texts(prepared, decision)
     return RewriteResult(
         id=f"rw_{uuid.uuid4().hex}",
-        rewrite=decision.text,
+        rewrite=rewrite,
         template=TemplateRef(name=prepared.template.name, version=prepared.template.version),
         model=completion.model,
         usage=UsageOut(**decision.usage.as_dict()),
@@ -67,6 +68,18 @@ def result_of(prepared: "Prepared", decision: Decision, deadline: Deadline) -> R
             warnings=[w.as_dict() for w in verdict.warnings],
             rejected_rewrite=decision.rejected,
         ),
-        diff=guard.word_diff(prepared.request.draft, decision.text),
+        diff=guard.word_diff(prepared.draft_text, visible),
         pii_masked=prepared.masked.pii,
+        format=prepared.request.format,
+        language=prepared.language,
     )
+
+
+def _texts(prepared: "Prepared", decision: Decision) -> tuple[str, str]:
+    """The rewrite as returned (in the draft's format) and its visible text (for the diff)."""
+    document = prepared.document
+    if document is None or document.format == "text":
+        return decision.text, decision.text
+    if decision.status == "fallback":
+        return document.fallback, document.text
+    return formats.render(document, decision.completion.text, prepared.masked), decision.text

@@ -121,7 +121,7 @@ class Rewriter:
     def _review(self, prepared: Prepared, completion: Completion) -> Attempt:
         request = prepared.request
         review = guard.review(
-            prepared.masked, completion.text, draft=request.draft, customer_message=request.customer_message,
+            prepared.masked, completion.text, draft=prepared.draft_text, customer_message=request.customer_message,
             truncated=completion.finish_reason == "length", instructions=prepared.instructions,
             flips_block=self.settings.flips_block, examples=prepared.examples,
         )
@@ -183,14 +183,14 @@ class Rewriter:
             completion = await self.gateway.complete(
                 lambda _model: prompt, params, model=model or prepared.model, deadline=deadline
             )
-            first = wrap.opening(completion.text, prepared.request.customer_message, prepared.request.draft)
+            first = wrap.opening(completion.text, prepared.request.customer_message, prepared.draft_text)
         body = f"{start} {first}".strip() if first else spec.default_opening
         if wrap.greets(prepared.masked.text):
             name = ""  # the draft's own greeting addresses the customer
         if name and not body.startswith("I "):
             body = body[0].lower() + body[1:]  # "Ana, thank you ..."
         opening = f"{name} {body}" if name else body
-        parts = wrap.compose(opening, prepared.masked.text, wrap.closing(spec.closings, prepared.request.draft))
+        parts = wrap.compose(opening, prepared.masked.text, wrap.closing(spec.closings, prepared.draft_text))
         if completion is None:
             return Completion("".join(parts), model or prepared.model, "stop", Usage(), 0.0, attempts=0, parts=parts)
         return replace(completion, text="".join(parts), finish_reason="stop", parts=parts)

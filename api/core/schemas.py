@@ -41,6 +41,13 @@ class RewriteRequest(BaseModel):
         json_schema_extra={"minLength": 1, "pattern": r"\S"},  # declared; the validator below enforces it
     )
     customer_message: Text | None = Field(None, description="the customer's message, if any (untrusted text)")
+    format: Literal["text", "markdown", "html"] = Field(
+        "text",
+        description="how the draft is written, and so the rewrite: html keeps links, emphasis, lists, tables and "
+        "images (the model sees each as a token it cannot break), returns a quoted thread and a signature as they "
+        "came without sending them to the model, and sanitises the result; markdown keeps links, code, lists and "
+        "emphasis and never sends code blocks; text (the default) is plain text",
+    )
     template: Text | None = Field(None, description="template name or name@version; default: empathetic, latest")
     template_version: int | str | None = Field(None, description="pin a version (2 or v2)")
     variables: dict[Text, VariableValue] = Field(default_factory=dict, max_length=limits.MAX_VARIABLES)
@@ -171,7 +178,14 @@ class RewriteResult(BaseModel):
     attempts: int = Field(description="model calls made, retries included")
     fallback_from: str | None = Field(None, description="the model that failed when a fallback answered")
     guard: GuardOut
-    diff: list[DiffOp] = Field(description="word-level diff from the draft to the rewrite")
+    diff: list[DiffOp] = Field(
+        description="word-level diff from the draft to the rewrite; for html and markdown, of their visible text"
+    )
+    format: Literal["text", "markdown", "html"] = Field("text", description="the rewrite's format: the draft's")
+    language: str | None = Field(
+        None, description="the draft's language (ISO 639-1: en, es, fr, de, pt...), which the rewrite keeps; "
+        "null when the draft is too short to tell",
+    )
     pii_masked: dict[str, int] | None = Field(
         None,
         description="with PII masking on: how many distinct values of each kind (email, phone, "

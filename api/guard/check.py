@@ -6,7 +6,8 @@ the same kind read as one `altered` violation. The draft's content beyond its fa
 and steps, quoted labels, menu paths, conditions: `api.guard.content`) must survive too. A meaning
 flip (`api.guard.meaning`) is a `flipped` violation, or only a warning with `flips_block=False`;
 new commitments are warnings. The output check (`api.guard.output_check`) adds an `injection`
-violation for leaked instructions, markup and chat role markers that the draft does not have.
+violation for leaked instructions, markup and chat role markers that the draft does not have. A
+rewrite in another language than the draft's (`api.guard.language`) is a `language` violation.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from . import content, meaning, output_check
+from . import content, language, meaning, output_check
 from . import facts as factlib
 from .facts import Fact
 from .verdict import Caution, Verdict, Violation
@@ -53,6 +54,7 @@ def check(
         Violation("injection", finding.kind, finding.value, finding.detail)
         for finding in output_check.findings(draft, rewrite, customer_message, instructions=instructions)
     ]
+    verdict.violations += language.mismatch(draft, rewrite)
     flips = meaning.flips_between(draft, rewrite)
     if flips_block:
         verdict.violations += [Violation("flipped", flip.fact, flip.value, flip.detail) for flip in flips]

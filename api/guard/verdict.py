@@ -9,7 +9,7 @@ from typing import Literal
 
 from .facts import Fact
 
-ViolationKind = Literal["lost", "added", "altered", "placeholder", "incomplete", "injection", "flipped"]
+ViolationKind = Literal["lost", "added", "altered", "placeholder", "incomplete", "injection", "flipped", "language"]
 WarningKind = Literal["negation_flip", "new_commitment"]
 
 

@@ -1,0 +1,409 @@
+"""HTML drafts: what the model reads of one, and the HTML its rewrite becomes.
+
+`parse(draft)` reads the draft with BeautifulSoup (Python's HTML parser underneath, which
+records where each element starts, so the tail can be cut from the draft byte for byte):
+
+- The tail starts at the first quoted thread or signature: a `<blockquote>`, an element whose
+  class or id marks a quote or signature (`gmail_quote`, `divRplyFwdMsg`, `moz-signature`...),
+  an Outlook `<hr>` followed by "From:", or a line such as "On ... wrote:" or "-- ". It is
+  returned as written when `sanitise.is_safe` says so, sanitised otherwise.
+- Before it: paragraphs and `<div>` lines become lines, `<br>` a line break, list items `- `
+  or `1. ` lines; links, bold and italic text, inline code and images become inline atoms,
+  tables, `<pre>` and headings block atoms; script, style, forms and comments are dropped.
+
+`render(document, pieces)` writes the model's text (split by `Masked.pieces` into text and
+atoms) as HTML in the draft's own style of paragraphs, and sanitises it.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from bs4 import BeautifulSoup, Comment, Declaration, Doctype, NavigableString, ProcessingInstruction, Tag
+
+from . import sanitise
+from .document import Atom, Document
+from .lines import Line, Pieces, blocks, split
+
+_SKIP = frozenset("script style head title meta link template noscript iframe frame frameset object embed "
+                  "applet form input button select textarea option svg math canvas audio video base".split())
+_INLINE_ATOMS = {
+    "a": "link", "b": "emphasis", "strong": "emphasis", "i": "emphasis", "em": "emphasis", "u": "emphasis",
+    "mark": "emphasis", "s": "emphasis", "strike": "emphasis", "del": "emphasis", "ins": "emphasis",
+    "sub": "emphasis", "sup": "emphasis", "small": "emphasis", "big": "emphasis", "cite": "emphasis",
+    "q": "emphasis", "abbr": "emphasis", "code": "code", "kbd": "code", "tt": "code", "samp": "code",
+}
+_BLOCK_ATOMS = {"table": "table", "pre": "code_block", "h1": "heading", "h2": "heading", "h3": "heading",
+                "h4": "heading", "h5": "heading", "h6": "heading", "dl": "list"}
+_PARAGRAPHS = frozenset("p address figure figcaption details summary fieldset".split())
+_LINES = frozenset("div section article header footer main aside nav center dd dt li tr".split())
+_QUOTE_MARKS = re.compile(r"quote|signature|divrplyfwdmsg|appendonsend|reply-?intro|moz-cite-prefix", re.I)
+_ATTRIBUTION = re.compile(
+    r"^\s*(?:On\s.{1,300}\swrote\s?:|Le\s.{1,300}\sa\s+écrit\s?:|El\s.{1,300}\sescribió\s?:"
+    r"|Am\s.{1,300}\sschrieb\s.{0,200}:|Em\s.{1,300}\sescreveu\s?:|-{2,}\s*(?:Original Message|Forwarded message)"
+    r"\s*-{2,}|-- ?$|--$)", re.I | re.S,
+)
+_FROM = re.compile(r"^\s*(?:From|De|Von|Van|Da)\s*:", re.I)
+_SPACE = re.compile(r"[ \t\r\n\f]+")
+
+
+def parse(draft: str) -> Document:
+    soup = BeautifulSoup(draft, "html.parser")
+    cut, offset = _tail(soup, draft)
+    walker = _Walker(stop=cut)
+    walker.walk(soup)
+    text, atoms = walker.finish()
+    head = "".join(_start_tag(tag) for tag in reversed(list(cut.parents)) if isinstance(tag, Tag)
+                   and tag.name != "[document]") if isinstance(cut, Tag) else ""
+    tail = draft[offset:] if offset is not None else ""
+    if tail and not sanitise.is_safe(tail):
+        tail = sanitise.clean(tail)
+    lead = "".join(a.markup for a in walker.leading)
+    foot = "".join(a.markup for a in walker.trailing)
+    fallback = draft if sanitise.is_safe(draft) else sanitise.clean(draft)
+    style = "p" if soup.find("p") else "div" if soup.find("div") else "br"
+    return Document("html", text, atoms, head=head + lead, foot=foot, tail=tail, fallback=fallback, style=style,
+                    meta={"links": sum(1 for *_, a in atoms if a.href), "tail": len(tail)})
+
+
+def render(document: Document, text: str, pieces: Pieces) -> str:
+    """The HTML of a rewrite: `text` is the model's (masked); `pieces` splits a line of it into
+    text and atoms."""
+    body = []
+    apart, together = {"div": ("<div><br></div>", ""), "br": ("<br><br>", "<br>")}.get(document.style, ("", ""))
+    for block in blocks(split(text, pieces)):
+        if body:
+            body.append(apart if block.gap else together)
+        if block.kind == "atom":
+            atom = block.items[0].atom
+            assert atom is not None
+            body.append(atom.markup)
+        elif block.kind == "list":
+            body.append(_list(block.items))
+        else:
+            body.append(_paragraph([_inline(line.pieces) for line in block.items], document.style))
+    return document.head + sanitise.clean("".join(body)) + document.foot + document.tail
+
+
+def _inline(pieces: list[str | Atom]) -> str:
+    return "".join(html.escape(p, quote=False) if isinstance(p, str) else p.markup for p in pieces)
+
+
+def _paragraph(lines: list[str], style: str) -> str:
+    if style == "div":
+        return "".join(f"<div>{line or '<br>'}</div>" for line in lines)
+    if style == "br":
+        return "<br>".join(lines)
+    return f"<p>{'<br>'.join(lines)}</p>"
+
+
+def _list(items: list[Line]) -> str:
+    """Nested lists from indented items: each deeper item opens a list inside the item before it."""
+    out: list[str] = []
+    stack: list[tuple[int, str]] = []  # (indent, tag) of the open lists
+    for item in items:
+        tag = "ol" if item.ordered else "ul"
+        while stack and item.indent < stack[-1][0]:
+            out.append(f"</li></{stack.pop()[1]}>")
+        if not stack or item.indent > stack[-1][0]:
+            start = f' start="{item.number}"' if tag == "ol" and item.number not in (None, 1) else ""
+            out.append(f"<{tag}{start}>")
+            stack.append((item.indent, tag))
+        else:
+            out.append("</li>")
+        out.append(f"<li>{_inline(item.pieces)}")
+    while stack:
+        out.append(f"</li></{stack.pop()[1]}>")
+    return "".join(out)
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def _tail(soup: BeautifulSoup, draft: str) -> tuple[Tag | NavigableString | None, int | None]:
+    """The node the quoted thread or signature starts at, and its offset in `draft`."""
+    starts = _line_starts(draft)
+    for node in soup.descendants:
+        if isinstance(node, Tag):
+            if node.name == "blockquote" or _marked(node) or (node.name == "hr" and _from_follows(node)):
+                return node, _offset(node, starts)
+        elif type(node) is NavigableString and _ATTRIBUTION.match(str(node)) and not _in_atom(node):
+            holder = _holder(node)
+            if holder is not None:
+                return holder, _offset(holder, starts)
+            at = _text_offset(node, draft, starts)
+            if at is not None:
+                return node, at
+    return None, None
+
+
+def _marked(tag: Tag) -> bool:
+    marks = " ".join([*tag.get("class", []), str(tag.get("id", ""))])
+    return bool(marks.strip()) and bool(_QUOTE_MARKS.search(marks))
+
+
+def _from_follows(hr: Tag) -> bool:
+    following = hr.find_next(string=lambda s: bool(s.strip()))
+    return following is not None and bool(_FROM.match(str(following)))
+
+
+def _in_atom(node: NavigableString) -> bool:
+    return any(parent.name in _INLINE_ATOMS for parent in node.parents if isinstance(parent, Tag))
+
+
+def _holder(node: NavigableString) -> Tag | None:
+    """The element that holds only this attribution line (`<div>On ... wrote:</div>`), if any."""
+    holder = None
+    for parent in node.parents:
+        if not isinstance(parent, Tag) or parent.name == "[document]":
+            break
+        if parent.get_text().strip() != str(node).strip():
+            break
+        holder = parent
+    return holder
+
+
+def _line_starts(draft: str) -> list[int]:
+    starts = [0]
+    starts += [i + 1 for i, ch in enumerate(draft) if ch == "\n"]
+    return starts
+
+
+def _offset(tag: Tag, starts: list[int]) -> int | None:
+    if tag.sourceline is None or tag.sourcepos is None:
+        return None
+    return starts[tag.sourceline - 1] + tag.sourcepos
+
+
+def _text_offset(node: NavigableString, draft: str, starts: list[int]) -> int | None:
+    """Where a text node starts in `draft`: after the element parsed before it."""
+    before = node.previous_element
+    while before is not None and not isinstance(before, Tag):
+        before = before.previous_element
+    begin = _offset(before, starts) if isinstance(before, Tag) else 0
+    if begin is None:
+        return None
+    first = str(node).strip()[:2]
+    at = draft.find(first, begin)
+    return at if at >= 0 else None
+
+
+def _start_tag(tag: Tag) -> str:
+    """A wrapper's start tag, sanitised (its end tag is in the tail)."""
+    if tag.name not in sanitise.TAGS:
+        return ""
+    shell = str(Tag(name=tag.name, attrs=tag.attrs, can_be_empty_element=False))
+    cleaned = sanitise.clean(shell)
+    return cleaned[: -len(f"</{tag.name}>")] if cleaned.endswith(f"</{tag.name}>") else ""
+
+
+class _Walker:
+    """Walks the draft up to the tail, building its lines of text and its atoms."""
+
+    def __init__(self, stop: Tag | NavigableString | None) -> None:
+        self.stop = stop
+        self.stopped = False
+        self.parts: list[str] = []
+        self.atoms: list[tuple[int, int, Atom]] = []
+        self.leading: list[Atom] = []
+        self.trailing: list[Atom] = []
+        self.lists: list[list] = []  # [tag, count] of the open lists
+
+    # building
+    def _length(self) -> int:
+        return sum(len(p) for p in self.parts)
+
+    def text(self, value: str) -> None:
+        value = _SPACE.sub(" ", value)
+        if self._at_line_start():
+            value = value.lstrip(" ")
+        if value:
+            self._flush_trailing()
+            self.parts.append(value)
+
+    def _at_line_start(self) -> bool:
+        joined = "".join(self.parts[-3:])
+        return not joined or joined.endswith("\n") or joined.endswith(("- ", ". ")) and self._ends_with_marker()
+
+    def _ends_with_marker(self) -> bool:
+        tail = "".join(self.parts)[-12:]
+        return bool(re.search(r"(?:^|\n) *(?:- |\d+\. )$", tail))
+
+    def atom(self, atom: Atom) -> None:
+        """An atom at the end of the text; one a reader does not see (a tracking pixel) before
+        any text goes before the body, after all text after it, else it takes no room."""
+        if not atom.visible.strip() and not atom.block:
+            if not "".join(self.parts).strip():
+                self.leading.append(atom)
+            else:
+                self.trailing.append(atom)
+            return
+        self._flush_trailing()
+        if atom.block:
+            self.newline(2)
+        start = self._length()
+        self.parts.append(atom.visible)
+        self.atoms.append((start, self._length(), atom))
+        if atom.block:
+            self.newline(2)
+
+    def _flush_trailing(self) -> None:
+        for atom in self.trailing:  # text follows after all: in place, as a span of no text
+            self.atoms.append((self._length(), self._length(), atom))
+        self.trailing.clear()
+
+    def newline(self, count: int = 1) -> None:
+        joined = "".join(self.parts)
+        if not joined.strip():
+            return
+        # a line break ends the line; a paragraph also leaves a blank line
+        while self.parts and self.parts[-1].endswith(" ") and not self.parts[-1].endswith("\n"):
+            self.parts[-1] = self.parts[-1].rstrip(" ")
+        have = len(joined) - len(joined.rstrip("\n"))
+        if have < count:
+            self.parts.append("\n" * (count - have))
+
+    def line_break(self) -> None:
+        while self.parts and self.parts[-1].endswith(" "):
+            self.parts[-1] = self.parts[-1].rstrip(" ")
+        self.parts.append("\n")
+
+    def finish(self) -> tuple[str, tuple[tuple[int, int, Atom], ...]]:
+        text = "".join(self.parts)
+        # blank lines collapse to one; spaces at line ends go (offsets kept by rebuilding)
+        out, atoms, mapping = [], [], {}
+        i = 0
+        for match in re.finditer(r"[ ]*\n(?:[ ]*\n)+|[ ]+\n", text):
+            out.append(text[i:match.start()])
+            mapping[match.start()] = (match.end(), "\n\n" if match.group(0).count("\n") > 1 else "\n")
+            out.append(mapping[match.start()][1])
+            i = match.end()
+        out.append(text[i:])
+        new_text = "".join(out)
+
+        def moved(pos: int) -> int:
+            shift = 0
+            for start, (end, repl) in mapping.items():
+                if end <= pos:
+                    shift += (end - start) - len(repl)
+            return pos - shift
+
+        for start, end, atom in self.atoms:
+            atoms.append((moved(start), moved(end), atom))
+        stripped = new_text.rstrip()
+        lead = len(new_text) - len(new_text.lstrip())
+        return stripped.lstrip(), tuple((s - lead, e - lead, a) for s, e, a in atoms)
+
+    # walking
+    def walk(self, node: Tag) -> None:
+        for child in node.children:
+            if self.stopped:
+                return
+            if child is self.stop:
+                self.stopped = True
+                return
+            if isinstance(child, (Comment, Doctype, Declaration, ProcessingInstruction)):
+                continue
+            if isinstance(child, NavigableString):
+                self.text(str(child))
+            elif isinstance(child, Tag):
+                self.element(child)
+
+    def _holds_stop(self, tag: Tag) -> bool:
+        return self.stop is not None and any(parent is tag for parent in self.stop.parents)
+
+    def element(self, tag: Tag) -> None:
+        name = tag.name.lower()
+        if name in _SKIP:
+            return
+        if name == "br":
+            self.line_break()
+            return
+        if name == "img":
+            self.atom(Atom("image", (tag.get("alt") or "").strip() if not _pixel(tag) else "",
+                           sanitise.clean(str(tag))))
+            return
+        if name == "hr":
+            self.atom(Atom("rule", "", "<hr>", block=True))
+            return
+        holds = self._holds_stop(tag)
+        if not holds and name in _BLOCK_ATOMS and tag.get_text().strip():
+            self.atom(Atom(_BLOCK_ATOMS[name], _block_text(tag), sanitise.clean(str(tag)), block=True))
+            return
+        if not holds and name in _INLINE_ATOMS and not tag.find(_is_block):
+            visible = _SPACE.sub(" ", tag.get_text()).strip()
+            markup = sanitise.clean(str(tag))
+            href = None
+            if name == "a":
+                cleaned = BeautifulSoup(markup, "html.parser").find("a")
+                href = cleaned.get("href") if cleaned is not None else None
+                if not visible:
+                    image = tag.find("img")
+                    visible = (image.get("alt") or "").strip() if image is not None else ""
+                if href is None and not tag.get("href"):  # an anchor, not a link
+                    self.walk(tag)
+                    return
+            if visible or href:
+                self.atom(Atom(_INLINE_ATOMS[name] if href or name != "a" else "emphasis", visible or href or "",
+                               markup, href=href))
+            return
+        if name in ("ul", "ol"):
+            self.newline(1)
+            self.lists.append([name, _start(tag) - 1])
+            self.walk(tag)
+            self.lists.pop()
+            self.newline(1)
+            return
+        if name == "li" and self.lists:
+            self.newline(1)
+            kind = self.lists[-1]
+            kind[1] += 1
+            indent = "  " * (len(self.lists) - 1)
+            self.parts.append(f"{indent}{kind[1]}. " if kind[0] == "ol" else f"{indent}- ")
+            self.walk(tag)
+            self.newline(1)
+            return
+        if name in _PARAGRAPHS:
+            self.newline(2)
+            self.walk(tag)
+            self.newline(2)
+            return
+        if name in _LINES or name in _BLOCK_ATOMS or name == "blockquote":
+            self.newline(1)
+            self.walk(tag)
+            self.newline(1)
+            return
+        self.walk(tag)  # span, font and other inline wrappers: their text only
+
+
+def _is_block(tag: Tag) -> bool:
+    return tag.name in _PARAGRAPHS or tag.name in _LINES or tag.name in _BLOCK_ATOMS or tag.name in (
+        "ul", "ol", "blockquote", "table")
+
+
+def _pixel(tag: Tag) -> bool:
+    """A tracking pixel: an image one pixel (or none) wide or high, or hidden."""
+    sizes = [str(tag.get(k, "")).strip().removesuffix("px") for k in ("width", "height")]
+    style = str(tag.get("style", "")).replace(" ", "").lower()
+    return any(s in ("0", "1") for s in sizes) or "display:none" in style
+
+
+def _start(tag: Tag) -> int:
+    try:
+        return int(tag.get("start", 1)) if tag.name == "ol" else 1
+    except (TypeError, ValueError):
+        return 1
+
+
+def _block_text(tag: Tag) -> str:
+    """A table's visible text row by row (cells apart by " | "); other blocks' text as lines."""
+    if tag.name == "table":
+        rows = []
+        for row in tag.find_all("tr"):
+            cells = [_SPACE.sub(" ", cell.get_text()).strip() for cell in row.find_all(["td", "th"])]
+            if any(cells):
+                rows.append(" | ".join(cells))
+        return "\n".join(rows)
+    if tag.name == "pre":
+        return tag.get_text().strip("\n")
+    return _SPACE.sub(" ", tag.get_text()).strip()
