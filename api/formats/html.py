@@ -52,6 +52,7 @@ def parse(draft: str) -> Document:
     cut, offset = _tail(soup, draft)
     walker = _Walker(stop=cut)
     walker.walk(soup)
+    blank_before_tail = bool(re.search(r"\n[ ]*\n[ \n]*$", "".join(walker.parts)))
     text, atoms = walker.finish()
     head = "".join(_start_tag(tag) for tag in reversed(list(cut.parents)) if isinstance(tag, Tag)
                    and tag.name != "[document]") if isinstance(cut, Tag) else ""
@@ -62,6 +63,8 @@ def parse(draft: str) -> Document:
     foot = "".join(a.markup for a in walker.trailing)
     fallback = draft if sanitise.is_safe(draft) else sanitise.clean(draft)
     style = "p" if soup.find("p") else "div" if soup.find("div") else "br"
+    if tail and blank_before_tail:  # the blank line between the reply and the quoted thread
+        foot += {"div": "<div><br></div>", "br": "<br><br>"}.get(style, "")
     return Document("html", text, atoms, head=head + lead, foot=foot, tail=tail, fallback=fallback, style=style,
                     meta={"links": sum(1 for *_, a in atoms if a.href), "tail": len(tail)})
 

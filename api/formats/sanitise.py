@@ -33,7 +33,7 @@ STYLE_PROPERTIES = frozenset(
     "vertical-align direction margin margin-top margin-right margin-bottom margin-left padding padding-top "
     "padding-right padding-bottom padding-left border border-top border-right border-bottom border-left "
     "border-color border-style border-width border-collapse border-spacing border-radius width height "
-    "max-width min-width list-style-type mso-line-height-rule".split()
+    "max-width min-width list-style-type display float clear mso-line-height-rule".split()
 )
 
 

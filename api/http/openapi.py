@@ -52,11 +52,38 @@ def _result(draft: str, rewrite: str, facts: list[dict[str, str]], template: dic
         "guard": {"status": "passed", "facts": facts, "violations": [], "warnings": [], "rejected_rewrite": None},
         "diff": word_diff(draft, rewrite),
         "pii_masked": None,
+        "format": "text",
+        "language": "en",
         **changes,
     }
 
 
 REWRITE_RESULT = _result(DRAFT, REWRITE, [{"kind": "id", "value": "#4821"}])
+
+
+def _formatted(draft: str, fmt: str, model_output: str) -> str:
+    """What the service answers for `draft` when the model writes `model_output` (its tokens
+    numbered as the model saw them): the example is the code's own rendering."""
+    from api import formats
+    from api.guard import mask
+
+    document = formats.parse(draft, fmt)  # type: ignore[arg-type]
+    return formats.render(document, model_output, mask(document.text, atoms=document.atoms))
+
+
+HTML_DRAFT = (
+    '<div dir="ltr"><div>Your refund of <b>$42.00</b> for order #4821 is approved. Track it '
+    '<a href="https://help.example.com/refunds?o=4821">here</a>.</div><div><br></div>'
+    '<div class="gmail_quote"><div dir="ltr" class="gmail_attr">On Mon, 3 Mar 2026 at 10:02, Ana wrote:<br></div>'
+    '<blockquote class="gmail_quote">Where is my refund?</blockquote></div></div>'
+)
+HTML_REWRITE = _formatted(HTML_DRAFT, "html", "Thanks for your patience, and sorry for the wait. Your refund of "
+                          "{{PH1}} for order #4821 is approved; you can track it {{PH2}}.")
+MARKDOWN_DRAFT = ("Refund of **$42.00** for order #4821 approved. Track it [here](https://help.example.com/refunds)."
+                  "\n\nRun `sync --all` in the app if it does not show.")
+MARKDOWN_REWRITE = _formatted(MARKDOWN_DRAFT, "markdown", "Thanks for your patience! Your refund of {{PH1}} for "
+                              "order #4821 is approved, and you can track it {{PH2}}.\n\nIf it does not show "
+                              "yet, run {{PH3}} in the app.")
 
 STREAM_EXAMPLE = (
     'event: delta\ndata: {"text": "I\'m sorry, I know this isn\'t the answer you hoped for."}\n\n'
@@ -94,7 +121,8 @@ PROBLEM_EXAMPLES: dict[str, dict[str, Any]] = {
     "404": _problem(404, "Not found",
                     "unknown template 'chummy'; available: concise, deescalate, empathetic, formal, friendly"),
     "413": _problem(413, "Request body too large", "request body is over the limit of 65536 bytes"),
-    "415": _problem(415, "Unsupported media type", "send the draft as text/plain, not application/json"),
+    "415": _problem(415, "Unsupported media type",
+                    "send the draft as text/plain, text/markdown or text/html, not application/json"),
     "422": _problem(422, "Invalid template variable",
                     "variables.tone: not allowed here; use up to 40 letters, spaces, commas and hyphens, "
                     "starting with a letter (for example: calm, upbeat) (template empathetic@v3)",
@@ -199,10 +227,15 @@ EXAMPLES: dict[tuple[str, str, str], Any] = {
         '# TYPE rewriter_requests_total counter\nrewriter_requests_total{outcome="passed"} 42.0\n'
     ),
 }
-REQUEST_EXAMPLES: dict[str, Any] = {
+EXAMPLES[("post /v1/rewrite/simple", "200", "text/html")] = HTML_REWRITE + "\n"
+EXAMPLES[("post /v1/rewrite/simple", "200", "text/markdown")] = MARKDOWN_REWRITE + "\n"
+# Request examples by method path, or by (method path, media type).
+REQUEST_EXAMPLES: dict[str | tuple[str, str], Any] = {
     "post /v1/rewrites": REWRITE_REQUEST,
     "post /v1/rewrites:batch": BATCH_REQUEST,
     "post /v1/rewrite/simple": DRAFT,
+    ("post /v1/rewrite/simple", "text/html"): HTML_DRAFT,
+    ("post /v1/rewrite/simple", "text/markdown"): MARKDOWN_DRAFT,
     "post /v1/rewrites/{rewrite_id}/feedback": FEEDBACK_REQUEST,
 }
 
@@ -242,8 +275,9 @@ def amend(schema: dict[str, Any]) -> dict[str, Any]:
                     if (where, status, media) in EXAMPLES:
                         body["example"] = EXAMPLES[(where, status, media)]
             for media, body in (operation.get("requestBody", {}).get("content") or {}).items():
-                if where in REQUEST_EXAMPLES:
-                    body["example"] = REQUEST_EXAMPLES[where]
+                example = REQUEST_EXAMPLES.get((where, media), REQUEST_EXAMPLES.get(where))
+                if example is not None:
+                    body["example"] = example
     for unused in ("HTTPValidationError", "ValidationError"):
         schema.get("components", {}).get("schemas", {}).pop(unused, None)
     return schema

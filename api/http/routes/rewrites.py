@@ -211,18 +211,26 @@ async def create_rewrites_batch(body: BatchRequest, rewriter: RewriterDep, reque
     return {"results": results}
 
 
+SIMPLE_FORMATS = {"text/plain": "text", "text/markdown": "markdown", "text/html": "html"}
+
+
 @router.post(
     "/rewrite/simple",
     response_class=PlainTextResponse,
     responses={
         **PROBLEM_RESPONSES,
-        200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "The rewrite, one line feed at the end"},
-        415: problem_response("The body is not text/plain"),
+        200: {
+            "content": {media: {"schema": {"type": "string"}} for media in SIMPLE_FORMATS},
+            "description": "The rewrite in the draft's media type, one line feed at the end",
+        },
+        415: problem_response("The body is not text/plain, text/markdown or text/html"),
     },
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"text/plain": {"schema": {"type": "string", "minLength": 1, "pattern": r"\S"}}},
+            "content": {
+                media: {"schema": {"type": "string", "minLength": 1, "pattern": r"\S"}} for media in SIMPLE_FORMATS
+            },
         }
     },
 )
@@ -232,10 +240,11 @@ async def simple_rewrite(
     template: Annotated[str | None, Query(description="template name or name@version")] = None,
     tone: Annotated[str | None, Query(max_length=64, description="tone variable, where the template has one")] = None,
 ) -> PlainTextResponse:
-    """Plain text in (the draft), plain text out (the rewrite): for scripts, macros, text expanders."""
-    content_type = request.headers.get("content-type", "text/plain").split(";")[0].strip().lower()
-    if content_type not in {"text/plain", ""}:
-        raise UnsupportedMediaType(f"send the draft as text/plain, not {content_type}")
+    """The draft in (text/plain, text/markdown or text/html), the rewrite out in the same media
+    type: for scripts, macros, text expanders and helpdesk HTML bodies."""
+    content_type = request.headers.get("content-type", "text/plain").split(";")[0].strip().lower() or "text/plain"
+    if content_type not in SIMPLE_FORMATS:
+        raise UnsupportedMediaType(f"send the draft as text/plain, text/markdown or text/html, not {content_type}")
     raw = await request.body()
     try:
         draft = raw.decode("utf-8")
@@ -245,10 +254,11 @@ async def simple_rewrite(
         raise InvalidRequest("draft: must not be empty or whitespace only", field="draft")
     variables = {"tone": tone} if tone else {}
     try:
-        body = RewriteRequest(draft=draft, template=template, variables=variables)
+        body = RewriteRequest(draft=draft, template=template, variables=variables,
+                              format=SIMPLE_FORMATS[content_type])
     except ValidationError as exc:  # e.g. `?template=` (empty)
         raise RequestValidationError(exc.errors()) from exc
     result = await rewriter.rewrite(body)
     _served(request, body, result)
     # The id is what feedback on this rewrite names (POST /v1/rewrites/{id}/feedback).
-    return PlainTextResponse(result.rewrite + "\n", headers={"X-Rewrite-Id": result.id})
+    return PlainTextResponse(result.rewrite + "\n", headers={"X-Rewrite-Id": result.id}, media_type=content_type)
