@@ -304,6 +304,35 @@ async def test_free_mode_on_the_local_model_rewrites_the_whole_reply(local_clien
         assert body["rewrite"] != DRAFT
 
 
+async def test_an_html_draft_on_the_local_model_keeps_its_markup_and_its_thread(local_client):
+    """The default configuration on a Gmail body: the model writes an opening, the draft's
+    links, bold text and list come back as they were, the quoted thread byte for byte."""
+    thread = ('<div class="gmail_quote"><div dir="ltr" class="gmail_attr">On Mon, 3 Mar 2026, Ana wrote:<br></div>'
+              '<blockquote class="gmail_quote">My refund never arrived!</blockquote></div>')
+    draft = ('<div dir="ltr"><div>Your refund of <b>$42.00</b> for order #4821 was sent on May 2. Track it '
+             '<a href="https://help.example.com/r?o=4821">here</a>.</div><ol><li>Open the app</li><li>Tap Orders</li>'
+             f"</ol><div><br></div>{thread}</div>")
+    response = await local_client.post("/v1/rewrites", json={
+        "draft": draft, "format": "html", "customer_message": "My refund never arrived!"})
+    body = response.json()
+    assert body["guard"]["status"] == "passed", body["guard"]
+    rewrite = body["rewrite"]
+    assert rewrite.startswith('<div dir="ltr"><div>') and rewrite.endswith(thread + "</div>")
+    assert ("<div>Your refund of <b>$42.00</b> for order #4821 was sent on May 2. Track it "
+            '<a href="https://help.example.com/r?o=4821">here</a>.</div>') in rewrite
+    assert "<ol><li>Open the app</li><li>Tap Orders</li></ol>" in rewrite
+    assert body["language"] == "en"
+
+
+async def test_a_spanish_draft_in_wrap_mode_comes_back_as_written_saying_why(local_client):
+    draft = "Hola Ana, te hemos devuelto 12,50 € a la tarjeta. El reembolso tarda entre tres y cinco días."
+    body = (await local_client.post("/v1/rewrites", json={"draft": draft})).json()
+    assert body["rewrite"] == draft and body["language"] == "es" and body["attempts"] == 0
+    assert body["guard"]["status"] == "fallback"
+    assert body["guard"]["violations"][0]["detail"].startswith(
+        "wrap mode writes its opening and closing in English; the draft is in Spanish")
+
+
 async def test_wrap_keeps_the_drafts_greeting_and_sign_off_in_place(local_client):
     draft = "Hi {{ticket.requester.first_name}},\n\nYour refund was sent today.\n\nBest regards,\nSam"
     response = await local_client.post("/v1/rewrites", json={

@@ -85,6 +85,12 @@ class Rewriter:
 
     async def _attempt(self, prepared: Prepared, deadline: Deadline) -> Decision:
         """Generate (not streamed), review, and repair or fall back as needed."""
+        if prepared.mode == "wrap" and prepared.language not in (None, wrap.LANGUAGE):
+            decision = self._count(self._unwrappable(prepared))
+            if prepared.request.on_violation == "error":
+                raise RewriteRejected(decision.verdict.describe(),
+                                      violations=[v.as_dict() for v in decision.verdict.violations])
+            return decision
         try:
             first = self._review(prepared, await self._generate(prepared, deadline))
             return await self._decide(prepared, first, deadline)
@@ -194,6 +200,21 @@ class Rewriter:
         if completion is None:
             return Completion("".join(parts), model or prepared.model, "stop", Usage(), 0.0, attempts=0, parts=parts)
         return replace(completion, text="".join(parts), finish_reason="stop", parts=parts)
+
+    @staticmethod
+    def _unwrappable(prepared: Prepared) -> Decision:
+        """A draft in another language than the wrap form's openings and closings: it comes back
+        as written, no model called (an English opening on it would only be rejected)."""
+        language = guard.language.NAMES.get(prepared.language or "", prepared.language)
+        verdict = guard.check(prepared.draft_text, prepared.draft_text)  # the facts it keeps
+        verdict.violations = [guard.Violation(
+            "language", "language", prepared.language or "",
+            f"wrap mode writes its opening and closing in English; the draft is in {language}, so it "
+            "comes back as written (use a model that rewrites freely for other languages)",
+        )]
+        completion = Completion(prepared.request.draft, prepared.model, "stop", Usage(), 0.0, attempts=0)
+        return Decision(prepared.request.draft, verdict, "fallback", completion, Usage(), 0.0, 0,
+                        rejected=None)
 
     @staticmethod
     def _count(decision: Decision) -> Decision:

@@ -31,6 +31,7 @@ _ASSUMPTION = re.compile(r"n't\b|\b(?:not|no|never|cannot|unable|impossible|noth
 _DIGITS = re.compile(r"\d+(?:[.,-]\d+)*")
 
 MIN_CHARS, MAX_CHARS = 12, 220
+LANGUAGE = "en"  # the templates' openings and closings are English; a draft in another language is not wrapped
 
 
 # Words an opening may use beyond the customer's and the draft's: feelings and the verbs of

@@ -6,6 +6,7 @@ unmasks a generation and `check`s it (check.py): protected facts (facts.py), con
 the result is a `Verdict` (verdict.py). `word_diff` (diff.py) is the diff returned to callers.
 """
 
+from . import language
 from .check import check
 from .diff import word_diff
 from .masking import Masked, StreamUnmasker, mask
@@ -14,6 +15,6 @@ from .review import Review, review
 from .verdict import Caution, Verdict, Violation
 
 __all__ = [
-    "Caution", "Masked", "Review", "StreamUnmasker", "Verdict", "Violation", "check", "flips", "mask",
+    "Caution", "Masked", "language", "Review", "StreamUnmasker", "Verdict", "Violation", "check", "flips", "mask",
     "review", "word_diff",
 ]
