@@ -301,7 +301,9 @@ def foreign_hosts(text: str) -> list[str]:
         host = re.split(r"[/?#:]", url.split("://", 1)[1], maxsplit=1)[0].split("@")[-1]
         if not FICTIONAL_HOST.search(host):
             bad.append(url)
-    for m in re.finditer(r"(?<![\w.:-])(?<!cid:)[\w.+-]+@([a-z0-9-]+(?:\.[a-z0-9-]+)+)", text, re.I):
+    for m in re.finditer(r"(?<![\w.+-])[\w.+-]+@([a-z0-9-]+(?:\.[a-z0-9-]+)+)", text, re.I):
+        if text[:m.start()].lower().endswith("cid:"):
+            continue  # a Content-ID (cid:image001.png@01DCAB12.5F3E9A20), not an address
         if not FICTIONAL_HOST.search(m.group(1)):
             bad.append(m.group(0))
     return bad
@@ -446,7 +448,8 @@ def counts(entries: list[dict]) -> tuple[list[str], list[str]]:
             else:
                 have = sum(1 for e in rows if set(feature.split("|")) & set(e["features"]))
             if have < minimum:
-                problems.append(f"{fmt}: {have} files with {feature or 'any'}, need at least {minimum}")
+                what = f"files with {feature}" if feature else "files"
+                problems.append(f"{fmt}: {have} {what}, need at least {minimum}")
         english = sum(1 for e in rows if e["language"] == "en") / max(len(rows), 1)
         if not ENGLISH_SHARE[0] <= english <= ENGLISH_SHARE[1]:
             problems.append(f"{fmt}: English share {english:.0%} outside {ENGLISH_SHARE}")
