@@ -78,9 +78,15 @@ def test_unchanged_html_text_renders_back_to_the_same_links_text_and_tail():
      '<div id="x"><b>From:</b> Ana &lt;ana@example.com&gt;<br><b>Sent:</b> Monday</div><p>Where is it?</p>',
      "<hr"),
     # Apple Mail: the attribution line in a div, then blockquote type=cite
+    # (the outermost element the attribution opens: nothing visible comes before it there)
     ('<div>Your order #88 ships today.</div><div><br><div>On 3 Mar 2026, at 10:02, Ana &lt;ana@example.com&gt; '
      'wrote:</div><br><blockquote type="cite"><div>Where is it?</div></blockquote></div>',
-     "<div>On 3 Mar"),
+     "<div><br><div>On 3 Mar"),
+    # Windows Mail's signature line, Outlook's header with no id or class
+    ('<p>Your order #88 ships today.</p><p>Sent from <a href="https://go.example.com/x">Mail</a> for Windows</p>',
+     "<p>Sent from"),
+    ("<div>Your order #88 ships today.</div><div><div style='border-top:solid #E1E1E1 1.0pt'><p><b>Von:</b> Ana"
+     "<br><b>Gesendet:</b> Montag</p></div></div><p>Wo ist es?</p>", "<div><div style="),
     # a bare attribution line after a line break
     ("Your order #88 ships today.<br><br>On Mon, Ana wrote:<br><blockquote>Where is it?</blockquote>",
      "On Mon"),

@@ -16,16 +16,18 @@ MAX_VARIABLE_NAME = 64  # characters of a variable's name
 MAX_VARIABLE_CHARS = 2000  # characters of one variable's value
 MAX_TOKENS = 8192  # a request's max_tokens
 MAX_TEMPERATURE = 2.0
+# An HTML or Markdown draft may be this many times the draft limit as written (mail HTML is mostly
+# markup and styles); its visible text, what the model reads, is held to the draft limit itself.
+MARKUP_FACTOR = 8
 
 
 def check_request(request: "RewriteRequest", settings: "Settings") -> None:
     """The deployment's limits on one request; `InvalidRequest` naming the field."""
     for name in ("draft", "customer_message"):
         value = getattr(request, name) or ""
-        if len(value) > settings.max_draft_chars:
-            raise InvalidRequest(
-                f"{name}: {len(value)} characters is over the limit of {settings.max_draft_chars}", field=name
-            )
+        limit = settings.max_draft_chars * (MARKUP_FACTOR if name == "draft" and request.format != "text" else 1)
+        if len(value) > limit:
+            raise InvalidRequest(f"{name}: {len(value)} characters is over the limit of {limit}", field=name)
     if len(request.variables) > settings.max_variables:
         raise InvalidRequest(
             f"variables: {len(request.variables)} variables is over the limit of {settings.max_variables}",
@@ -37,6 +39,15 @@ def check_request(request: "RewriteRequest", settings: "Settings") -> None:
                 f"variables.{name}: {len(value)} characters is over the limit of {settings.max_variable_chars}",
                 field=f"variables.{name}",
             )
+
+
+def check_visible(text: str, format: str, settings: "Settings") -> None:
+    """An HTML or Markdown draft's visible text is held to the draft limit."""
+    if len(text) > settings.max_draft_chars:
+        raise InvalidRequest(
+            f"draft: its {format} has {len(text)} characters of text, over the limit of {settings.max_draft_chars}",
+            field="draft",
+        )
 
 
 def check_batch(items: int, settings: "Settings") -> None:

@@ -99,6 +99,7 @@ class Preparer:
         name = variables.get("customer_name") if pii else None
         names = (name.strip(),) if isinstance(name, str) and name.strip() else ()
         document = formats.parse(request.draft, request.format)
+        limits.check_visible(document.text, request.format, self.settings)
         if not document.text.strip():
             raise InvalidRequest(
                 f"draft: the {request.format} draft has no text to rewrite"

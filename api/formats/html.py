@@ -37,13 +37,27 @@ _BLOCK_ATOMS = {"table": "table", "pre": "code_block", "h1": "heading", "h2": "h
                 "h4": "heading", "h5": "heading", "h6": "heading", "dl": "list"}
 _PARAGRAPHS = frozenset("p address figure figcaption details summary fieldset".split())
 _LINES = frozenset("div section article header footer main aside nav center dd dt li tr".split())
-_QUOTE_MARKS = re.compile(r"quote|signature|divrplyfwdmsg|appendonsend|reply-?intro|moz-cite-prefix", re.I)
+# class or id of a quoted thread or signature: Gmail, Outlook (divRplyFwdMsg, divRpF..., the new
+# Outlook's reference-message container, Outlook for Mac's OLK_SRC_BODY_SECTION), Thunderbird,
+# Yahoo, Zoho (zmail_extra, Zm-_Id_-Sgn), Freshdesk, Front...
+_QUOTE_MARKS = re.compile(
+    r"quote|signature|divrplyfwdmsg|divrpf|appendonsend|reply-?intro|moz-cite-prefix|reference-message"
+    r"|olk_src_body_section|zmail_extra|_sgn\b|-sgn\b", re.I,
+)
 _ATTRIBUTION = re.compile(
     r"^\s*(?:On\s.{1,300}\swrote\s?:|Le\s.{1,300}\sa\s+écrit\s?:|El\s.{1,300}\sescribió\s?:"
-    r"|Am\s.{1,300}\sschrieb\s.{0,200}:|Em\s.{1,300}\sescreveu\s?:|-{2,}\s*(?:Original Message|Forwarded message)"
-    r"\s*-{2,}|-- ?$|--$)", re.I | re.S,
+    r"|Am\s.{1,300}\sschrieb\s.{0,200}:|Em\s.{1,300}\sescreveu\s?:|-{2,}\s*(?:Original Message|Forwarded message"
+    r"|Ursprüngliche Nachricht|Mensaje original|Message d'origine|Mensagem original)\s*-{2,}|--[ \u00a0]?$)",
+    re.I | re.S,
+)
+# "Sent from my iPhone", "Sent from Mail for Windows" and their translations: a signature line
+_SENT_FROM = re.compile(
+    r"^\s*(?:Sent from (?:my )?\S|Get Outlook for \S|Enviado desde (?:mi )?\S|Envoyé de (?:mon )?\S"
+    r"|Von meinem \S.{0,40} gesendet|Enviado do (?:meu )?\S)", re.I,
 )
 _FROM = re.compile(r"^\s*(?:From|De|Von|Van|Da)\s*:", re.I)
+_HEADER = re.compile(r"\b(?:Sent|Date|To|Subject|Gesendet|Datum|An|Betreff|Enviado|Fecha|Para|Asunto|Envoyé|"
+                     r"Objet|À|Data|Assunto)\s*:", re.I)
 _SPACE = re.compile(r"[ \t\r\n\f]+")
 
 
@@ -124,25 +138,45 @@ def _list(items: list[Line]) -> str:
 
 
 def _tail(soup: BeautifulSoup, draft: str) -> tuple[Tag | NavigableString | None, int | None]:
-    """The node the quoted thread or signature starts at, and its offset in `draft`."""
+    """The node the quoted thread or signature starts at, and its offset in `draft`: the first
+    quote or signature found, or the outermost element it opens (nothing visible before it there:
+    Outlook's header `<div>` inside a `<div>`, a `<p>` that starts with "-- ")."""
     starts = _line_starts(draft)
     for node in soup.descendants:
         if isinstance(node, Tag):
-            if node.name == "blockquote" or _marked(node) or (node.name == "hr" and _from_follows(node)):
-                return node, _offset(node, starts)
-        elif type(node) is NavigableString and _ATTRIBUTION.match(str(node)) and not _in_atom(node):
-            holder = _holder(node)
-            if holder is not None:
-                return holder, _offset(holder, starts)
-            at = _text_offset(node, draft, starts)
-            if at is not None:
-                return node, at
+            found = node.name == "blockquote" or _marked(node) or (node.name == "hr" and _from_follows(node)) \
+                or node.name == "a" and node.get("name") == "_MailAutoSig"
+        else:
+            found = type(node) is NavigableString and not _in_atom(node) and _starts_tail(node)
+        if not found:
+            continue
+        top = _opened_by(node)
+        if isinstance(top, Tag):
+            return top, _offset(top, starts)
+        at = _text_offset(top, draft, starts)
+        if at is not None:
+            return top, at
     return None, None
 
 
 def _marked(tag: Tag) -> bool:
     marks = " ".join([*tag.get("class", []), str(tag.get("id", ""))])
-    return bool(marks.strip()) and bool(_QUOTE_MARKS.search(marks))
+    return bool(marks.strip()) and bool(_QUOTE_MARKS.search(marks)) or tag.has_attr("data-sigid")
+
+
+def _starts_tail(node: NavigableString) -> bool:
+    """An attribution ("On ... wrote:"), a signature line ("-- ", "Sent from my iPhone") or an
+    Outlook reply header ("From: ..." followed by "Sent:" or "Date:")."""
+    text = str(node)
+    if _ATTRIBUTION.match(text):
+        return True
+    if not (_FROM.match(text) or _SENT_FROM.match(text + _text_after(node, 4).lstrip()[:60])):
+        return False
+    return not _FROM.match(text) or bool(_HEADER.search((text + _text_after(node, 24))[:400]))
+
+
+def _text_after(node: NavigableString, strings: int) -> str:
+    return " ".join(str(s) for s in node.find_all_next(string=True, limit=strings))
 
 
 def _from_follows(hr: Tag) -> bool:
@@ -151,19 +185,27 @@ def _from_follows(hr: Tag) -> bool:
 
 
 def _in_atom(node: NavigableString) -> bool:
-    return any(parent.name in _INLINE_ATOMS for parent in node.parents if isinstance(parent, Tag))
+    return any(parent.name in _INLINE_ATOMS and parent.name != "b" for parent in node.parents
+               if isinstance(parent, Tag))
 
 
-def _holder(node: NavigableString) -> Tag | None:
-    """The element that holds only this attribution line (`<div>On ... wrote:</div>`), if any."""
-    holder = None
+def _opened_by(node: Tag | NavigableString) -> Tag | NavigableString:
+    """The outermost element that `node` opens: nothing visible comes before it there."""
+    top = node
     for parent in node.parents:
-        if not isinstance(parent, Tag) or parent.name == "[document]":
+        if not isinstance(parent, Tag) or parent.name in ("[document]", "html", "body"):
             break
-        if parent.get_text().strip() != str(node).strip():
+        before = top.previous_siblings
+        if any(_visible(sibling) for sibling in before):
             break
-        holder = parent
-    return holder
+        top = parent
+    return top
+
+
+def _visible(node) -> bool:
+    if isinstance(node, Tag):
+        return node.name in ("img", "hr", "table") or node.name not in _SKIP and bool(node.get_text().strip())
+    return type(node) is NavigableString and bool(str(node).strip())
 
 
 def _line_starts(draft: str) -> list[int]:

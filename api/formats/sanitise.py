@@ -47,11 +47,16 @@ def clean(fragment: str) -> str:
     )
 
 
+# Elements outside the allow-list that only wrap text: sanitising them away changes nothing that
+# matters (Office's o:p and other namespaced tags, font, a document's html/body).
+_WRAPPERS = frozenset({"font", "html", "body", "nobr", "center", "blink"})
+
+
 def is_safe(fragment: str) -> bool:
     """Whether `clean` would keep everything `fragment` means: the same elements of the
-    allow-list, with the same attributes and the same text (comments, unknown but harmless
-    wrappers such as Outlook's `<o:p>`, a missing `<tbody>` and how the markup is written do not
-    count)."""
+    allow-list, with the same attributes and the same text, and no other element but text
+    wrappers (comments, Outlook's `<o:p>`, a missing `<tbody>` and how the markup is written do
+    not count)."""
     return _meaning(fragment) == _meaning(clean(fragment))
 
 
@@ -81,6 +86,8 @@ def _meaning(fragment: str) -> list:
                     flush()
                     out.append(("/", child.name))
                 else:
+                    if child.name not in _WRAPPERS and child.name != "tbody" and ":" not in child.name:
+                        out.append(("!", child.name))  # an iframe, a form, an svg: not kept
                     walk(child)
 
     walk(BeautifulSoup(fragment, "html.parser"))
