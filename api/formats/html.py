@@ -261,7 +261,7 @@ class _Walker:
     def text(self, value: str) -> None:
         value = _SPACE.sub(" ", value)
         if self._at_line_start():
-            value = value.lstrip(" ")
+            value = value.lstrip(" \u00a0")  # an Outlook "<p>&nbsp;</p>" is a blank line
         if value:
             self._flush_trailing()
             self.parts.append(value)
