@@ -136,6 +136,22 @@ async def test_the_simple_example_answers_as_shown(run):
     assert check(draft, shown).ok
 
 
+async def test_the_html_example_answers_as_shown(run):
+    """The HTML draft through the simple route: its bold text, link and quoted thread come back
+    as sent, around the draft's text; only the opening is sampled."""
+    draft = request_of(block("example", "html"))["content"].decode()
+    shown = block("output", "html")
+    response = await run("html")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    thread = draft[draft.index("<blockquote>"):]
+    body = "Your refund of <b>$42.00</b> for order #4821 was sent today. Track it " \
+        '<a href="https://help.example.com/refunds?o=4821">here</a>.'
+    for answer in (shown, response.text.strip()):
+        assert answer.startswith("<p>") and answer.endswith("</p>" + thread)
+        assert body in answer and answer.index(body) > len("<p>")
+    assert after_draft(response.text.strip(), body) == after_draft(shown, body)
+
+
 async def test_the_batch_example_answers_as_described(run):
     response = await run("batch")
     assert response.status_code == 200
