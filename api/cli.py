@@ -54,7 +54,9 @@ class TableHelp(argparse.HelpFormatter):
 
 # A request field as the rewrite command spells it.
 _OPTIONS = {"draft": "the draft", "customer_message": "--customer-message", "template": "--template",
-            "model": "--model", "variables": "--var", "on_violation": "--on-violation"}
+            "model": "--model", "variables": "--var", "on_violation": "--on-violation", "format": "--format"}
+# A draft file's format by its extension, when --format does not say
+_EXTENSIONS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown"}
 _VIOLATIONS_SHOWN = 3
 
 
@@ -239,6 +241,7 @@ def _request(args: argparse.Namespace):
         return RewriteRequest(
             draft=draft, customer_message=args.customer_message, template=args.template,
             variables=variables, model=args.model, on_violation=args.on_violation,
+            format=args.format or _EXTENSIONS.get(Path(args.draft).suffix.lower(), "text"),
         )
     except ValidationError as exc:
         raise _Fail(EXIT_INPUT, f"error: {describe_fields(exc.errors(), label=_option)}") from None
@@ -445,6 +448,9 @@ def _parser() -> argparse.ArgumentParser:
     rewrite.add_argument("--template", metavar="NAME[@VERSION]",
                          help=f"template (default: {defaults['default_template']}, latest version; "
                          "REWRITER_DEFAULT_TEMPLATE sets it); `python -m api templates` lists them")
+    rewrite.add_argument("--format", choices=["text", "markdown", "html"],
+                         help="how the draft is written, and so the rewrite (default: html for a .html or .htm "
+                         "file, markdown for .md, else text)")
     rewrite.add_argument("--customer-message", metavar="TEXT",
                          help="the customer's message the draft answers, so the rewrite can acknowledge it")
     rewrite.add_argument("--model", metavar="MODEL",

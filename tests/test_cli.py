@@ -96,6 +96,22 @@ def test_the_draft_comes_from_a_file_argument_or_stdin(service_env, tmp_path, ca
     assert "is empty" in capsys.readouterr().err
 
 
+def test_an_html_file_is_read_as_html_and_answered_in_html(service_env, tmp_path, capsys, monkeypatch):
+    page = tmp_path / "reply.html"
+    page.write_text('<p>Your order #4821 shipped. Track it <a href="https://t.example.com/4821">here</a>.</p>'
+                    "<blockquote>Where is it?</blockquote>")
+    code, route = rewrite(str(page), reply="Sorry for the wait! Your order #4821 shipped. Track it {{PH1}}.")
+    assert code == 0, capsys.readouterr().err
+    assert capsys.readouterr().out == ('<p>Sorry for the wait! Your order #4821 shipped. Track it '
+                                       '<a href="https://t.example.com/4821">here</a>.</p><blockquote>Where is it?'
+                                       "</blockquote>\n")
+    seen = route.calls.last.request.content.decode()
+    assert "t.example.com" not in seen and "Where is it" not in seen
+    stdin(monkeypatch, "Your order #4821 **shipped**.")  # stdin has no extension: --format says
+    code, route = rewrite("--format", "markdown", reply="Sorry! Your order #4821 {{PH1}}.")
+    assert code == 0 and capsys.readouterr().out == "Sorry! Your order #4821 **shipped**.\n"
+
+
 def test_bad_options_name_the_option_in_words(service_env, capsys, monkeypatch):
     stdin(monkeypatch, DRAFT)
     code, route = rewrite("--template", "empathetic@")
