@@ -25,7 +25,7 @@ def parse(draft: str, format: Format) -> Document:
         return html.parse(draft)
     if format == "markdown":
         return markdown.parse(draft)
-    return Document("text", draft, fallback=draft)
+    return Document("text", draft, source=draft)
 
 
 def render(document: Document, output: str, masked: "Masked") -> str:

@@ -11,7 +11,10 @@ thread and the signature (`tail`) never reach the model: they come back as they 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
+
+from . import sanitise
 
 Format = Literal["text", "markdown", "html"]
 
@@ -42,6 +45,14 @@ class Document:
     head: str = ""  # written before the rendered body: the start tags of the elements around the tail
     foot: str = ""  # written after it: trailing invisible images (a tracking pixel)
     tail: str = ""  # the quoted thread and the signature, returned as they are (sanitised when unsafe)
-    fallback: str = ""  # the draft as answered when the rewrite is rejected
+    source: str = ""  # the draft as sent
     style: str = "p"  # how HTML paragraphs are written: p, div (a div a line, Gmail) or br
     meta: dict[str, int] = field(default_factory=dict)  # what was found: links, atoms, tail length
+
+    @cached_property
+    def fallback(self) -> str:
+        """The draft as answered when the rewrite is rejected: as sent, sanitised if HTML that is
+        not safe (worked out only when needed: it costs two parses)."""
+        if self.format != "html" or sanitise.is_safe(self.source):
+            return self.source
+        return sanitise.clean(self.source)

@@ -75,11 +75,10 @@ def parse(draft: str) -> Document:
         tail = sanitise.clean(tail)
     lead = "".join(a.markup for a in walker.leading)
     foot = "".join(a.markup for a in walker.trailing)
-    fallback = draft if sanitise.is_safe(draft) else sanitise.clean(draft)
     style = "p" if soup.find("p") else "div" if soup.find("div") else "br"
     if tail and blank_before_tail:  # the blank line between the reply and the quoted thread
         foot += {"div": "<div><br></div>", "br": "<br><br>"}.get(style, "")
-    return Document("html", text, atoms, head=head + lead, foot=foot, tail=tail, fallback=fallback, style=style,
+    return Document("html", text, atoms, head=head + lead, foot=foot, tail=tail, source=draft, style=style,
                     meta={"links": sum(1 for *_, a in atoms if a.href), "tail": len(tail)})
 
 

@@ -78,7 +78,7 @@ def parse(draft: str) -> Document:
     gap = body[len(body.rstrip()):] if tail else ""
     return Document(
         "markdown", stripped.lstrip(), tuple((a - lead, b - lead, atom) for a, b, atom in atoms),
-        foot=gap, tail=tail, fallback=draft,
+        foot=gap, tail=tail, source=draft,
         meta={"links": sum(1 for *_, a in atoms if a.href), "tail": len(tail)},
     )
 

@@ -57,7 +57,8 @@ def is_safe(fragment: str) -> bool:
     allow-list, with the same attributes and the same text, and no other element but text
     wrappers (comments, Outlook's `<o:p>`, a missing `<tbody>` and how the markup is written do
     not count)."""
-    return _meaning(fragment) == _meaning(clean(fragment))
+    cleaned = clean(fragment)
+    return cleaned == fragment or _meaning(fragment) == _meaning(cleaned)
 
 
 _SPACE = re.compile(r"\s+")
