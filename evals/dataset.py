@@ -1,11 +1,16 @@
-"""Eval datasets: JSON Lines, one case per line, validated on load with errors by line number."""
+"""Eval datasets: JSON Lines, one case per line, validated on load with errors by line number.
+
+A case's `format` (text, markdown or html) is how its draft and its reference are written: the
+harness sends it with the draft, and scores the visible text of the rewrite and the reference.
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from api.core.errors import describe_fields
 
@@ -21,6 +26,7 @@ class Case(BaseModel):
     customer_message: str | None = None
     variables: dict[str, VariableValue] = Field(default_factory=dict)
     tags: tuple[str, ...] = ()
+    format: Literal["text", "markdown", "html"] = "text"  # the draft's and the reference's
 
     @field_validator("draft", "reference")
     @classmethod
@@ -28,6 +34,35 @@ class Case(BaseModel):
         if not value.strip():
             raise ValueError("must not be blank")
         return value
+
+    @model_validator(mode="after")
+    def _visible_text(self) -> "Case":
+        """An HTML or Markdown draft or reference that shows no text (only markup, a quoted
+        thread or a signature) has nothing to rewrite or to score against."""
+        if self.format != "text":
+            from api.formats import parse
+
+            for name in ("draft", "reference"):
+                document = parse(getattr(self, name), self.format)
+                if not document.text.strip():
+                    where = " before its quoted thread or signature" if document.tail else ""
+                    raise ValueError(f"the {self.format} {name} has no visible text{where}")
+        return self
+
+    def visible(self, text: str) -> str:
+        """`text` (the draft, the reference or a rewrite) as a reader sees it in the case's format:
+        for html and markdown `api.formats.parse(text, format).text`, without markup, quoted
+        thread or signature; a text case's text as it is."""
+        return visible(text, self.format)
+
+
+def visible(text: str, format: str) -> str:
+    """The visible text of `text` written in `format` (see `Case.visible`)."""
+    if format == "text":
+        return text
+    from api.formats import parse
+
+    return parse(text, format).text  # type: ignore[arg-type]
 
 
 class DatasetError(ValueError):

