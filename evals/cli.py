@@ -133,6 +133,13 @@ def _print_summary(config, outcome, summary: dict) -> None:
         shown = ", ".join(f"{k} {m[k]['mean']:.3f}" for k in ("facts_kept", "guard_passed", "semantic_similarity",
                                                                "chrf", "judge_empathy") if k in m)
         print(f"  {group['template']} on {group['model']}: {shown}")
+    from .report import SLICES, markdown_table, slice_table
+
+    for key, name, title in SLICES:  # a slice of one value is the whole run: said above
+        if len({entry[name] for entry in summary.get(key, [])}) > 1:
+            print(f"{title}:")
+            for line in markdown_table(*slice_table(summary, key, name)):
+                print(f"  {line}")
     print(f"wrote {config.out}/results.jsonl, summary.json, report.md, report.html")
 
 

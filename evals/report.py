@@ -12,6 +12,10 @@ from .scoring import METRICS
 from .summary import badness
 
 KEY_METRICS = ("facts_kept", "content_kept", "guard_passed", "semantic_similarity", "chrf", "rouge_l", "bleu", "judge_empathy")
+# The columns of the by-format and by-language tables, those the run has.
+SLICE_METRICS = ("guard_passed", "guard_fallback", "facts_kept", "content_kept", "bleu", "rouge_l", "chrf",
+                 "semantic_similarity", "judge_empathy", "judge_faithfulness", "latency_ms", "cost_usd")
+SLICES = (("by_format", "format", "By format"), ("by_language", "language", "By language of the draft"))
 
 
 def write_all(out: Path, rows: list[dict[str, Any]], summary: dict[str, Any]) -> None:
@@ -32,6 +36,31 @@ def _fmt(value: float | None) -> str:
 
 def _group_label(group: dict[str, Any]) -> str:
     return f"{group['template']} · {group['model']}"
+
+
+def _language_label(code: str) -> str:
+    from api.guard.language import NAMES
+
+    return f"{code} ({NAMES[code]})" if code in NAMES else code
+
+
+def slice_table(summary: dict[str, Any], key: str, name: str) -> tuple[list[str], list[list[str]]]:
+    """The header and the rows of a by-format or by-language table: one row per value and template
+    x model, its cells by status and the means of the SLICE_METRICS the run has."""
+    entries = summary.get(key, [])
+    metrics = [m for m in SLICE_METRICS if any(m in e["metrics"] for e in entries)]
+    header = [name, "template · model", "cells", "ok", "fallback", "failed", *metrics]
+    rows = []
+    for entry in entries:
+        value = _language_label(entry[name]) if name == "language" else entry[name]
+        rows.append([value, _group_label(entry), str(entry["cells"]), str(entry["ok"]), str(entry["fallback"]),
+                     str(entry["failed"]), *(_fmt(entry["metrics"].get(m, {}).get("mean")) for m in metrics)])
+    return header, rows
+
+
+def markdown_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|---|---|" + "---:|" * (len(header) - 2)]
+    return lines + ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
 
 
 def markdown(rows: list[dict[str, Any]], summary: dict[str, Any]) -> str:
@@ -55,10 +84,17 @@ def markdown(rows: list[dict[str, Any]], summary: dict[str, Any]) -> str:
         m = entry["metrics"]
         lines.append(f"| {entry['tag']} | {entry['template']} · {entry['model']} | {entry['cells']} | "
                      + " | ".join(_fmt(m.get(k, {}).get("mean")) for k in ("facts_kept", "guard_passed", "semantic_similarity")) + " |")
+    for key, name, title in SLICES:
+        if summary.get(key):
+            lines += ["", f"## {title}", "", *markdown_table(*slice_table(summary, key, name))]
+    if any(summary.get(key) for key, *_ in SLICES):
+        lines += ["", "Means per slice. For html and markdown cases the overlap and similarity metrics read "
+                  "visible text (no markup, quoted thread or signature)."]
     lines += ["", "## Cases, worst first", ""]
     for row in sorted(rows, key=badness):
         m = row.get("metrics", {})
-        lines.append(f"### {row['case_id']} — {row['template']} · {row['model']} · repeat {row['repeat']} — {row['status']}")
+        lines.append(f"### {row['case_id']} — {row['template']} · {row['model']} · repeat {row['repeat']} — {row['status']}"
+                     + _format_and_language(row))
         if row.get("error"):
             lines.append(f"*{row['error']}*")
         if row.get("judge_error"):
@@ -84,6 +120,19 @@ summary{cursor:pointer}.status-failed{color:#cf222e;font-weight:600}.status-fall
 ins{background:#dafbe1;text-decoration:none}del{background:#ffebe9}.muted{color:#57606a}
 .best{font-weight:700}
 """
+
+
+def _format_and_language(row: dict[str, Any]) -> str:
+    """" · html · es" after a case's title: its format when not text, the draft's language when known."""
+    parts = [row["format"]] if row.get("format", "text") != "text" else []
+    parts += [row["language"]] if row.get("language") else []
+    return "".join(f" · {part}" for part in parts)
+
+
+def _html_table(header: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _bar_chart(name: str, groups: list[dict[str, Any]]) -> str:
@@ -144,6 +193,7 @@ def _case_html(row: dict[str, Any]) -> str:
     return (
         f"<details{' open' if status != 'ok' else ''}><summary><span class=\"status-{status}\">{status}</span> "
         f"<b>{escape(row['case_id'])}</b> — {escape(row['template'])} · {escape(row['model'])} · repeat {row['repeat']}"
+        f"{escape(_format_and_language(row))}"
         f" <span class=\"muted\">facts_kept {_fmt(m.get('facts_kept'))}, similarity {_fmt(m.get('semantic_similarity'))}</span></summary>"
         f"{error}"
         + (f"<p><b>Customer:</b> {escape(row['customer_message'])}</p>" if row.get("customer_message") else "")
@@ -186,6 +236,12 @@ def html(rows: list[dict[str, Any]], summary: dict[str, Any]) -> str:
                          f" / {_fmt(m.get('semantic_similarity', m.get('chrf', {})).get('mean'))} <span class=\"muted\">({entry['cells']})</span></td>")
         tag_rows.append(f"<tr><td>{escape(tag)}</td>{''.join(cells)}</tr>")
     notices = "".join(f'<p class="notice">{escape(n)}</p>' for n in run.get("notices", []))
+    slices = "".join(
+        f"<h2>{escape(title)}</h2>{_html_table(*slice_table(summary, key, name))}"
+        for key, name, title in SLICES if summary.get(key))
+    if slices:
+        slices += ('<p class="muted">Means per slice. For html and markdown cases the overlap and similarity '
+                   "metrics read visible text (no markup, quoted thread or signature).</p>")
     charts = "".join(_bar_chart(name, groups) for name in present)
     cases = "".join(_case_html(row) for row in sorted(rows, key=badness))
     return f"""<!doctype html>
@@ -205,6 +261,7 @@ models {escape(', '.join(run['models']))} · judge {escape(run.get('judge_model'
 <h2>Charts</h2><div class="charts">{charts}</div>
 <h2>By tag</h2><p class="muted">facts_kept / guard_passed / semantic similarity (or chrF), (cells)</p>
 <table><thead><tr><th>tag</th>{head}</tr></thead><tbody>{''.join(tag_rows)}</tbody></table>
+{slices}
 <h2>Cases, worst first ({len(rows)})</h2>
 {cases}
 </body></html>

@@ -1,4 +1,5 @@
-"""Aggregates: every metric's mean per template x model, and per tag; counts of cells by status."""
+"""Aggregates: every metric's mean per template x model, and per tag, per format (text, markdown,
+html) and per language of the draft; counts of cells by status."""
 
 from __future__ import annotations
 
@@ -31,6 +32,40 @@ def _counts(rows: list[dict[str, Any]]) -> dict[str, int]:
     }
 
 
+UNKNOWN_LANGUAGE = "unknown"  # a draft too short (or unclear) for the service to tell its language
+
+
+def format_of(row: dict[str, Any]) -> str:
+    return row.get("format") or "text"  # rows of runs from before cases had a format were text
+
+
+def language_of(row: dict[str, Any]) -> str:
+    return row.get("language") or UNKNOWN_LANGUAGE
+
+
+FORMATS = ("text", "markdown", "html")
+
+
+def _slices(groups: dict[tuple[str, str], list[dict[str, Any]]], name: str, value_of) -> list[dict[str, Any]]:
+    """For each template x model, each value of `value_of(row)` (a format, a language): its counts
+    and means; formats in the order of FORMATS, languages by their number of cells, most first
+    (unknown last)."""
+    out: list[dict[str, Any]] = []
+    for (template, model), members in groups.items():
+        values: dict[str, list[dict[str, Any]]] = {}
+        for row in members:
+            values.setdefault(value_of(row), []).append(row)
+
+        def order(item: tuple[str, list]) -> tuple:
+            value, rows = item
+            rank = FORMATS.index(value) if name == "format" and value in FORMATS else len(FORMATS)
+            return rank, value == UNKNOWN_LANGUAGE, -len(rows), value
+
+        for value, rows in sorted(values.items(), key=order):
+            out.append({"template": template, "model": model, name: value, **_counts(rows), "metrics": _means(rows)})
+    return out
+
+
 def summarise(rows: list[dict[str, Any]], run_info: dict[str, Any]) -> dict[str, Any]:
     groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for row in rows:
@@ -50,6 +85,8 @@ def summarise(rows: list[dict[str, Any]], run_info: dict[str, Any]) -> dict[str,
             for (template, model), members in groups.items()
         ],
         "by_tag": by_tag,
+        "by_format": _slices(groups, "format", format_of),
+        "by_language": _slices(groups, "language", language_of),
         "metrics": {name: {"higher_is_better": m.higher_is_better, "description": m.description}
                     for name, m in METRICS.items()},
     }
