@@ -54,6 +54,7 @@ class Upstream:
 
     def reset(self) -> None:
         self.text = REWRITE
+        self.respond = None  # a function of the request body that answers instead of `text`
         self.status: int | None = None  # answer this HTTP error instead
         self.gate: threading.Event | None = None  # the stream waits after its first sentence until set
         self.fail_mid_stream = False  # the connection breaks after the first sentence
@@ -65,11 +66,12 @@ class Upstream:
         if self.status:
             error = {"message": "provider exploded", "type": "server_error"}
             return httpx.Response(self.status, json={"error": error})
+        text = self.respond(body) if self.respond else self.text
         if not body.get("stream"):
-            return chat_reply(self.text)
-        rest = self.text.removeprefix(OPENING)
+            return chat_reply(text)
+        rest = text.removeprefix(OPENING)
         words = re.findall(r"\s*\S+", rest)
-        pieces = [OPENING, *words] if rest != self.text else words
+        pieces = [OPENING, *words] if rest != text else words
         events = [event + b"\n\n" for event in sse_body(pieces).split(b"\n\n") if event]
         return httpx.Response(200, headers={"content-type": "text/event-stream"},
                               content=self._stream(events, self.gate, self.fail_mid_stream))
@@ -972,3 +974,250 @@ def test_rewrites_feedback_summary_export_and_eval_end_to_end(page, loop_service
         get_settings.cache_clear()
     results = [json.loads(line) for line in (tmp_path / "run" / "results.jsonl").read_text().splitlines()]
     assert len(results) == 2 and {r["status"] for r in results} == {"ok"}
+
+
+# --- HTML and Markdown drafts (issue 19): rendered in a sandbox, copied as source -----------
+
+
+DRAFT_BLOCK = re.compile(r"<(draft[\w-]*)>\n(.*?)\n</\1>", re.S)
+TRACK = "https://help.example.com/t?o=4821"
+HTML_DRAFT = (
+    '<p>Hi Ana,</p><p>Your refund of <b>$42.00</b> for order #4821 is approved. Track it '
+    f'<a href="{TRACK}">on the tracking page</a>.</p>'
+    '<script>window.top.pwned = "script"; alert("pwned")</script>'
+    '<img src="https://t.example.com/p.gif" onerror="window.top.pwned = \'onerror\'" alt="">'
+    '<p onclick="window.top.pwned = \'onclick\'">Thanks,<br>Sam</p>'
+)
+SORRY = "I'm sorry for the wait, and thank you for your patience."
+SPANISH = "Hola Ana, te hemos devuelto 12,50 € a la tarjeta. El reembolso tarda entre tres y cinco días."
+IN_ENGLISH = "Hi Ana, I'm sorry for the trouble. We have refunded 12,50 € to your card; it takes three to five days."
+# Chromium says so when a test (not the page) reads into a sandboxed frame, or clicks a link there.
+SANDBOX_NOTES = ("Blocked script execution in 'about:srcdoc'", "because the request was made in a sandboxed frame")
+
+
+def draft_seen(body: dict) -> str:
+    """The draft as the model is shown it (for HTML: its visible text, each link a token)."""
+    for message in body["messages"]:
+        if found := DRAFT_BLOCK.search(message["content"]):
+            return found.group(2)
+    raise AssertionError("no draft in the prompt")
+
+
+def kind_model(body: dict) -> str:
+    """A model that adds an apology and keeps the draft's lines and tokens."""
+    return f"{SORRY}\n\n{draft_seen(body)}"
+
+
+def page_errors(page) -> list[str]:
+    """The page's console errors, without Chromium's notes about the sandbox itself."""
+    return [error for error in page.errors if not any(note in error for note in SANDBOX_NOTES)]
+
+
+def nothing_ran(page, dialogs: list) -> None:
+    assert page.evaluate("window.pwned === undefined"), page.evaluate("String(window.pwned)")
+    assert dialogs == []
+
+
+def choose_html_and_rewrite(page, service: Service, draft: str = HTML_DRAFT) -> dict:
+    """Chooses HTML, rewrites `draft` through the page; the request body sent."""
+    from playwright.sync_api import expect
+
+    page.goto(service.url)
+    wait_for_templates(page)
+    expect(page.get_by_role("radio", name="Text")).to_be_checked()  # the default
+    page.get_by_role("radio", name="HTML").check()
+    page.get_by_label("Your draft", exact=True).fill(draft)
+    with page.expect_request(lambda r: r.url.endswith("/v1/rewrites")) as sent:
+        page.get_by_role("button", name="Rewrite", exact=True).click()
+    return sent.value.post_data_json
+
+
+def test_an_html_draft_is_rendered_in_a_sandbox_shown_as_source_and_copied_as_html(page, service, upstream, tmp_path):
+    from playwright.sync_api import expect
+
+    upstream.respond = kind_model
+    dialogs: list = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    elsewhere: list[str] = []
+    page.on("request", lambda r: "example.com" in r.url and elsewhere.append(r.url))
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=service.url.rstrip("/"))
+
+    sent = choose_html_and_rewrite(page, service)
+    assert (sent["draft"], sent["format"]) == (HTML_DRAFT, "html")
+    expect(page.locator("#verdict-summary")).to_have_text("Every fact of your draft is kept.")
+    source = page.get_by_label("Your reply")
+    rewrite = source.input_value()
+    assert rewrite.startswith("<p>I") and f'<a href="{TRACK}">on the tracking page</a>' in rewrite
+    assert "<script" not in rewrite and "onclick" not in rewrite  # the service sanitised it
+
+    # The draft, rendered under its box, and the rewrite, rendered: in frames with a bare sandbox,
+    # from markup cleaned of what runs or loads from elsewhere.
+    for frame in (page.locator("#draft-frame"), page.locator("#reply-frame")):
+        expect(frame).to_have_attribute("sandbox", "")
+        srcdoc = frame.get_attribute("srcdoc").lower()
+        for bad in ("<script", "onerror", "onclick", "t.example.com", "alert("):
+            assert bad not in srcdoc, bad
+    assert page_errors(page) == []  # checked before the test reads into the frames itself
+    nothing_ran(page, dialogs)
+    assert elsewhere == []  # the tracking pixel was never fetched
+
+    rendered_tab = page.get_by_role("tab", name="Rendered")
+    source_tab = page.get_by_role("tab", name="Source")
+    expect(rendered_tab).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_role("tabpanel", name="Rendered")).to_be_visible()
+    expect(source).to_be_hidden()
+    reply_frame = page.frame_locator("#reply-frame")
+    link = reply_frame.get_by_role("link", name="on the tracking page")
+    expect(link).to_have_attribute("href", TRACK)
+    expect(reply_frame.locator("b")).to_have_text("$42.00")
+    expect(reply_frame.locator("body")).to_contain_text(SORRY)
+    expect(page.locator("#reply-rendered-hint")).to_contain_text("An image is not shown here")
+    expect(page.frame_locator("#draft-frame").get_by_role("link", name="on the tracking page")).to_be_visible()
+    assert_screenshot_not_blank(page, tmp_path / "html-1280.png")
+    if shots := os.environ.get("REWRITER_TEST_SCREENSHOTS"):  # a directory to keep one for a person to look at
+        page.screenshot(path=str(Path(shots) / "page_html.png"), full_page=True)
+
+    link.click()  # a link in the rendered reply goes nowhere: no navigation, no new window
+    page.wait_for_timeout(200)
+    assert page.url == service.url and len(page.context.pages) == 1
+    nothing_ran(page, dialogs)
+
+    # Source: a tab, by keyboard too; the box holds the HTML, which Copy copies.
+    rendered_tab.focus()
+    page.keyboard.press("ArrowRight")
+    expect(source_tab).to_be_focused()
+    expect(source_tab).to_have_attribute("aria-selected", "true")
+    expect(source).to_be_visible()
+    expect(source).to_have_value(rewrite)
+    page.get_by_role("button", name="Copy").click()
+    expect(page.get_by_role("status")).to_have_text("Copied to the clipboard.")
+    assert page.evaluate("navigator.clipboard.readText()") == rewrite
+    html = page.evaluate("(async () => { const [item] = await navigator.clipboard.read();"
+                         " return await (await item.getType('text/html')).text(); })()")
+    assert f'href="{TRACK}"' in html  # a rich text editor pastes the link
+
+    # The diff is of the visible text: words, no markup.
+    diff = page.locator("#diff")
+    expect(diff.locator("ins").first).to_contain_text(SORRY)
+    assert "<" not in diff.inner_text() and "on the tracking page" in diff.inner_text()
+    expect(diff.locator("a, b, p, img, script")).to_have_count(0)
+
+    meta = page.locator("#meta")
+    expect(meta).to_contain_text(re.compile(r"Language\s*English"))
+    expect(meta).to_contain_text(re.compile(r"Format\s*HTML"))
+
+    # The format and the view are remembered in this browser.
+    page.reload()
+    wait_for_templates(page)
+    expect(page.get_by_role("radio", name="HTML")).to_be_checked()
+    assert page.evaluate("localStorage.getItem('reply-rewriter.html-view')") == "source"
+    page.get_by_role("radio", name="Text").check()
+    assert page.evaluate("localStorage.getItem('reply-rewriter.format')") is None
+    nothing_ran(page, dialogs)
+    assert page_errors(page) == []
+
+
+def test_without_the_pages_csp_a_script_in_the_draft_or_the_answer_still_never_runs(browser, service, upstream):
+    """The sandbox and the page's own cleaning, on their own: the browser ignores the page's
+    Content-Security-Policy, and the service's answer is replaced by one it would never send."""
+    from playwright.sync_api import expect
+
+    page = new_page(browser, bypass_csp=True)
+    try:
+        html_without_csp(page, service)
+    finally:
+        page.context.close()
+
+
+def html_without_csp(page, service: Service) -> None:
+    from playwright.sync_api import expect
+
+    dialogs: list = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    hostile = (
+        '<p>Your order #4821 ships today. <a href="javascript:window.top.pwned = \'link\'">Click me</a></p>'
+        '<script>window.top.pwned = "script"; alert("pwned")</script>'
+        '<img src="x" onerror="window.top.pwned = \'onerror\'">'
+        '<svg><script>window.top.pwned = "svg"</script></svg>'
+        '<iframe srcdoc="<script>window.top.top.pwned = 1</script>"></iframe>'
+        '<meta http-equiv="refresh" content="0; url=https://evil.example/">'
+        '<form action="https://evil.example/"><button>Send</button></form>'
+    )
+    result = {
+        "id": "rw_" + "0" * 32, "rewrite": hostile, "template": {"name": "empathetic", "version": 3},
+        "model": "openai/gpt-4o-mini", "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+        "cost_usd": None, "latency_ms": 5.0, "finish_reason": "stop", "attempts": 1, "fallback_from": None,
+        "guard": {"status": "passed", "facts": [], "violations": [], "warnings": [], "rejected_rewrite": None},
+        "diff": [{"op": "equal", "text": "Your order #4821 ships today. Click me"}], "format": "html", "language": "en",
+    }
+    page.route("**/v1/rewrites", lambda route: route.fulfill(status=200, json=result))
+    page.goto(service.url)
+    wait_for_templates(page)
+    page.get_by_role("radio", name="HTML").check()
+    page.get_by_label("Your draft", exact=True).fill(hostile)
+    page.get_by_role("button", name="Rewrite", exact=True).click()
+    expect(page.get_by_label("Your reply")).to_have_value(hostile)  # the source, as text
+    for frame in ("#draft-frame", "#reply-frame"):
+        expect(page.locator(frame)).to_have_attribute("srcdoc", re.compile("ships today"))
+    page.wait_for_timeout(300)  # time enough for anything that would run
+    nothing_ran(page, dialogs)
+    assert page_errors(page) == [] and not [e for e in page.errors if "Blocked script" in e]
+    for frame in ("#draft-frame", "#reply-frame"):
+        inside = page.frame_locator(frame)
+        expect(inside.locator("body")).to_contain_text("Your order #4821 ships today.")
+        expect(inside.locator("body :is(script, svg, iframe, meta, form, button, [onerror], [href^=javascript])")).to_have_count(0)
+        inside.get_by_text("Click me").click()  # its javascript: link was taken away
+    page.wait_for_timeout(200)
+    assert page.url == service.url and len(page.context.pages) == 1
+    assert len(page.frames) == 3  # the page and its two frames: nothing framed inside them
+    nothing_ran(page, dialogs)
+
+
+def test_new_violations_and_the_language_are_said_in_words(page, service, upstream):
+    from playwright.sync_api import expect
+
+    # A Spanish draft rewritten in English: refused, said in words, and the language shown.
+    upstream.text = IN_ENGLISH
+    page.goto(service.url)
+    wait_for_templates(page)
+    page.get_by_label("Your draft", exact=True).fill(SPANISH)
+    page.get_by_role("button", name="Rewrite", exact=True).click()
+    summary = page.locator("#verdict-summary")
+    expect(summary).to_have_text(
+        "You get your draft unchanged, because the rewrite is in English; your draft is in Spanish."
+    )
+    expect(page.get_by_label("Your reply")).to_have_value(SPANISH)
+    expect(page.locator("#meta")).to_contain_text(re.compile(r"Language\s*Spanish"))
+    expect(page.get_by_role("tablist")).to_be_hidden()  # plain text: one box, no tabs
+
+    # An HTML draft whose link the model dropped.
+    upstream.respond = lambda body: re.sub(r"\{\{[A-Z]+\d+\}\}", "on our site", draft_seen(body))
+    page.get_by_role("radio", name="HTML").check()
+    page.get_by_label("Your draft", exact=True).fill(
+        f'<p>Your order #4821 ships today. Track it <a href="{TRACK}">here</a>.</p>')
+    page.get_by_role("button", name="Rewrite", exact=True).click()
+    expect(summary).to_have_text(f"You get your draft unchanged, because the rewrite dropped the link to {TRACK}.")
+    expect(page.frame_locator("#reply-frame").get_by_role("link", name="here")).to_have_attribute("href", TRACK)
+    assert page_errors(page) == []
+
+
+def test_a_markdown_draft_comes_back_as_markdown_source(page, service, upstream):
+    from playwright.sync_api import expect
+
+    upstream.respond = kind_model
+    draft = f"Your order #4821 ships **today**. Track it [here]({TRACK}).\n\n- Open the app\n- Tap _Orders_"
+    page.goto(service.url)
+    wait_for_templates(page)
+    page.get_by_role("radio", name="Markdown").check()
+    page.get_by_label("Your draft", exact=True).fill(draft)
+    expect(page.locator("#draft-preview")).to_be_hidden()  # only HTML is rendered
+    with page.expect_request(lambda r: r.url.endswith("/v1/rewrites")) as sent:
+        page.get_by_role("button", name="Rewrite", exact=True).click()
+    assert sent.value.post_data_json["format"] == "markdown"
+    reply = page.get_by_label("Your reply")
+    expect(reply).to_have_value(f"{SORRY}\n\n{draft}")
+    expect(reply).to_have_accessible_name(re.compile("Markdown"))
+    expect(page.get_by_role("tablist")).to_be_hidden()
+    expect(page.locator("#diff")).not_to_contain_text("**")
+    expect(page.locator("#meta")).to_contain_text(re.compile(r"Format\s*Markdown"))
+    assert page.errors == []

@@ -3,11 +3,18 @@
 // shows the checked rewrite in a box the agent may edit, the fact guard's verdict in plain words,
 // and the diff to the draft. With the service's feedback store on (data-feedback="on"), Copy and
 // "Not useful" tell it what the agent did with the rewrite (POST /v1/rewrites/{id}/feedback).
+// A draft may be text, Markdown or HTML (the request's `format`): an HTML draft and an HTML rewrite
+// are shown rendered, in sandboxed frames (no scripts, no navigation, no images fetched) after a
+// sanitising pass of this page's own, and the rewrite as its source too, which is what the agent
+// edits and copies. The diff is always of the visible text, shown as text.
 "use strict";
 
 (() => {
   const KEY_STORE = "reply-rewriter.api-key";
   const TEMPLATE_STORE = "reply-rewriter.template";
+  const FORMAT_STORE = "reply-rewriter.format";
+  const VIEW_STORE = "reply-rewriter.html-view"; // the reply of an HTML draft: rendered or source
+  const FORMATS = ["text", "markdown", "html"];
   const $ = (id) => document.getElementById(id);
   const el = {
     form: $("rewrite-form"), customer: $("customer-message"), draft: $("draft"),
@@ -21,6 +28,11 @@
     resultActions: $("result-actions"), copy: $("copy"), again: $("again"), notUseful: $("not-useful"),
     result: $("result"), verdictSummary: $("verdict-summary"), verdictDetails: $("verdict-details"),
     diff: $("diff"), diffLegend: $("diff-legend"), meta: $("meta"),
+    formats: [...document.querySelectorAll("input[name='format']")],
+    draftPreview: $("draft-preview"), draftFrame: $("draft-frame"), draftPreviewHint: $("draft-preview-hint"),
+    replyHow: $("reply-how"), tabs: $("reply-tabs"), tabRendered: $("tab-rendered"), tabSource: $("tab-source"),
+    replyRendered: $("reply-rendered"), replyFrame: $("reply-frame"), replyRenderedHint: $("reply-rendered-hint"),
+    replySource: $("reply-source"),
   };
 
   let templates = [];          // GET /v1/templates → templates
@@ -164,6 +176,158 @@
     const what = area === el.draft ? "Your draft" : "The customer's message";
     return `${what} is ${count(n, "character", "characters", false)} long; the limit is ${NUMBER.format(limit)}. ` +
       `Shorten it by ${count(n - limit, "character", "characters", false)}, then try again.`;
+  }
+
+  // --- HTML, rendered safely -----------------------------------------------------------------
+
+  // The service sanitises the HTML it answers, but this page trusts no markup: the agent's own
+  // draft is sanitised by nobody, and a rewrite passes through the agent's edits. HTML is shown
+  // only in a frame with a bare `sandbox` (no scripts, forms, popups or modals, no navigating this
+  // page, an origin of its own), and is first cut down here to an allow-list of elements and
+  // attributes: nothing that runs, loads anything (no image, so no tracking pixel, is fetched) or
+  // styles inline, which the page's Content-Security-Policy, inherited by the frame, would refuse.
+
+  const DROPPED = new Set(("script style template noscript iframe frame frameset object embed applet svg " +
+    "math link meta base title head audio video source track canvas map area form input button select " +
+    "textarea option optgroup datalist output progress meter dialog portal fencedframe slot param").split(" "));
+  const KEPT = new Set(("a abbr address article aside b bdi bdo big blockquote br caption center cite code " +
+    "col colgroup data dd del details dfn div dl dt em figcaption figure font footer h1 h2 h3 h4 h5 h6 " +
+    "header hr i img ins kbd li main mark nav ol p pre q rp rt ruby s samp section small span strike " +
+    "strong sub summary sup table tbody td tfoot th thead time tr tt u ul var wbr").split(" "));
+  const ATTRIBUTES = new Set(("href src alt title width height colspan rowspan headers scope start reversed " +
+    "type value dir lang align valign border cellpadding cellspacing bgcolor color face size datetime open").split(" "));
+  const LINK_SCHEMES = new Set(["http:", "https:", "mailto:", "tel:"]);
+  const BLOCKS = new Set(("address article aside blockquote caption center dd details div dl dt figcaption " +
+    "figure footer h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tr ul").split(" "));
+  const FRAME_CSS = new URL("static/frame.css", document.baseURI).href;
+
+  function urlOf(value) {
+    try { return new URL(value, document.baseURI); } catch { return null; }
+  }
+
+  const START_TAG = /<[a-zA-Z][^\s/>]*(?:"[^"]*"|'[^']*'|[^'">])*>/g;
+  const STYLE_ELEMENT = /<style\b(?:"[^"]*"|'[^']*'|[^'">])*>[\s\S]*?(?:<\/style\s*>|$)/gi;
+
+  /** `source` with its style elements taken out and its event handler and style attributes
+   * renamed, before the browser parses it: parsing alone would not run them (the document is
+   * inert), but Chromium reports each to the console as a breach of the page's CSP. What this
+   * misses is removed from the parsed document all the same. */
+  function defused(source) {
+    return source.replace(STYLE_ELEMENT, "")
+      .replace(START_TAG, (tag) => tag.replace(/([\s/"'])(on[a-z-]*|style)(?=\s*=)/gi, "$1data-x-$2"));
+  }
+
+  /** `source` cut down to markup safe to show: {body, text (roughly as it reads), spaced (how many
+   * blocks have a margin), blocked (how many images are not shown)}. DOMParser's document is
+   * inert: nothing in it runs or loads. */
+  function cleanHtml(source) {
+    const doc = new DOMParser().parseFromString(defused(source), "text/html");
+    let blocked = 0;
+    const clean = (parent) => {
+      for (const node of [...parent.childNodes]) {
+        if (node.nodeType === Node.TEXT_NODE) continue;
+        if (node.nodeType !== Node.ELEMENT_NODE || DROPPED.has(node.localName)) { node.remove(); continue; }
+        clean(node);
+        const tag = node.localName;
+        if (!KEPT.has(tag)) { node.replaceWith(...node.childNodes); continue; } // <o:p>, <x-custom>: their text stays
+        for (const { name } of [...node.attributes]) {
+          if (!ATTRIBUTES.has(name)) node.removeAttribute(name); // on*, style, class, id, target, ping...
+        }
+        if (tag === "a" && node.hasAttribute("href")) {
+          const url = urlOf(node.getAttribute("href"));
+          if (url && LINK_SCHEMES.has(url.protocol)) {
+            // A click opens nothing: popups are not allowed in the sandbox (the frame stays as it is).
+            node.setAttribute("target", "_blank");
+            node.setAttribute("rel", "noopener noreferrer");
+          } else {
+            node.removeAttribute("href"); // javascript:, data:, vbscript:...
+          }
+        } else {
+          node.removeAttribute("href");
+        }
+        if (node.hasAttribute("src")) { // an image: nothing is fetched (tracking pixels...), its alt text stays
+          if (tag === "img") blocked += 1;
+          node.removeAttribute("src");
+        }
+      }
+    };
+    clean(doc.body);
+    const spaced = doc.body.querySelectorAll("p, ul, ol, blockquote, table, pre, h1, h2, h3, h4, h5, h6").length;
+    return { body: doc.body.innerHTML, text: readingOf(doc.body), spaced, blocked };
+  }
+
+  /** The text of cleaned markup with its line breaks, to size the frame by. */
+  function readingOf(root) {
+    let out = "";
+    const walk = (node) => {
+      for (const child of node.childNodes) {
+        if (child.nodeType === Node.TEXT_NODE) out += child.textContent.replace(/\s+/g, " ");
+        else if (child.localName === "br") out += "\n";
+        else {
+          const block = BLOCKS.has(child.localName);
+          if (block) out += "\n";
+          walk(child);
+          if (block) out += "\n";
+        }
+      }
+    };
+    walk(root);
+    return out.replace(/ *\n[\s]*/g, "\n").trim();
+  }
+
+  function attribute(value) {
+    return value.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
+  }
+
+  /** Shows `source` rendered in `frame` (a sandboxed iframe), about as tall as its text; returns
+   * how many images were left out. */
+  function renderHtml(frame, source) {
+    const { body, text, spaced, blocked } = cleanHtml(source);
+    const doc = `<!doctype html><html lang="${document.documentElement.lang}"><head><meta charset="utf-8">` +
+      `<link rel="stylesheet" href="${attribute(FRAME_CSS)}"></head><body>${body}</body></html>`;
+    if (frame.getAttribute("srcdoc") !== doc) frame.srcdoc = doc;
+    // The frame's document is out of this page's reach (that is the point), so it cannot be
+    // measured: its height is guessed from the text, and the agent may drag it taller.
+    // In frame.css's terms: 15px text, lines of 22.5px, blocks .75em apart, a body margin of .6rem.
+    const perLine = Math.max(20, Math.floor(((frame.parentElement.clientWidth || 600) - 30) / 7.5));
+    const lines = text.split("\n").reduce((sum, line) => sum + Math.max(1, Math.ceil(length(line) / perLine)), 0);
+    frame.style.height = `${Math.round(Math.min(480, Math.max(80, 22.5 * lines + 11.25 * spaced + 24)))}px`;
+    return blocked;
+  }
+
+  /** A frame's hint, with the images it left out. */
+  function noteImages(hint, blocked) {
+    hint.dataset.base = hint.dataset.base || hint.textContent.replace(/\s+/g, " ").trim();
+    const some = count(blocked, "image", "images");
+    const which = blocked === 1 ? "An image is" : `${some.charAt(0).toUpperCase()}${some.slice(1)} are`;
+    hint.textContent = blocked ? `${hint.dataset.base} ${which} not shown here: nothing is loaded from other sites.` : hint.dataset.base;
+  }
+
+  // --- the draft's format ---------------------------------------------------------------------
+
+  function selectedFormat() {
+    const checked = el.formats.find((radio) => radio.checked);
+    return checked ? checked.value : "text";
+  }
+
+  let previewTimer = 0;
+
+  /** An HTML draft, rendered under its box as the agent types or pastes (a moment after). */
+  function previewDraft(now = false) {
+    clearTimeout(previewTimer);
+    const html = selectedFormat() === "html";
+    el.draft.classList.toggle("code", html);
+    if (!html || !el.draft.value.trim()) {
+      el.draftPreview.hidden = true;
+      el.draftFrame.removeAttribute("srcdoc");
+      return;
+    }
+    if (!now) {
+      previewTimer = setTimeout(previewDraft, 250, true);
+      return;
+    }
+    el.draftPreview.hidden = false;
+    noteImages(el.draftPreviewHint, renderHtml(el.draftFrame, el.draft.value));
   }
 
   // --- errors in words ----------------------------------------------------------------------
@@ -433,6 +597,8 @@
 
   function buildRequest() {
     const request = { draft: el.draft.value };
+    const format = selectedFormat();
+    if (format !== "text") request.format = format; // text is the service's default
     const customer = el.customer.value.trim();
     if (customer) request.customer_message = el.customer.value;
     if (el.template.value) request.template = el.template.value;
@@ -475,6 +641,7 @@
     el.text.classList.remove("preview");
     el.reply.hidden = true;
     el.replyText.value = "";
+    showReplyAs("text");
     el.result.hidden = true;
     el.resultActions.hidden = true;
     el.notUseful.hidden = true;
@@ -573,7 +740,7 @@
         // The button pressed may have been hidden meanwhile: put focus where the outcome is (on a
         // touch screen not in the reply box, which would open the keyboard over it).
         if (!document.activeElement || document.activeElement === document.body) {
-          (el.reply.hidden ? el.again : touchOnly() ? el.copy : el.replyText).focus();
+          (el.reply.hidden ? el.again : touchOnly() ? el.copy : replyFocus()).focus();
         }
       }
     }
@@ -583,11 +750,50 @@
 
   const FACT_WORDS = {
     money: "the amount", percent: "the percentage", date: "the date", weekday: "the day", time: "the time",
-    duration: "the time frame", url: "the link", email: "the email address", phone: "the phone number",
+    duration: "the time frame", url: "the link", link: "the link", email: "the email address", phone: "the phone number",
     card: "the card number", iban: "the IBAN", national_id: "the ID number", name: "the name",
     code: "the code", placeholder: "the placeholder",
     number: "the number", id: "the number",
   };
+  /** What a lost part of an HTML or Markdown draft is, in words (the value: a link's target, else
+   * the part's text). */
+  const STRUCTURES = {
+    link: (href) => `the link to ${href}`,
+    image: (alt) => (alt && alt !== "image" ? `the image ${quoted(short(alt))}` : "an image"),
+    table: (text) => (text && text !== "table" ? `the table ${quoted(short(text))}` : "a table"),
+    "code block": (text) => (text && text !== "code_block" ? `the code block ${quoted(short(text))}` : "a code block"),
+    emphasis: (text) => `the emphasis on ${quoted(short(text))}`,
+    heading: (text) => `the heading ${quoted(short(text))}`,
+    reference: (text) => `the link ${text}`,
+    html: (text) => `the markup ${quoted(short(text))}`,
+  };
+
+  /** A long value cut to a few words: "Item Price Mug…". */
+  function short(text, most = 40) {
+    const flat = String(text).replace(/\s+/g, " ").trim();
+    return length(flat) <= most ? flat : `${Array.from(flat).slice(0, most - 1).join("").trimEnd()}…`;
+  }
+
+  // The languages the service tells apart (api/guard/language.py), by their ISO 639-1 codes.
+  const LANGUAGES = {
+    en: "English", es: "Spanish", fr: "French", de: "German", pt: "Portuguese", it: "Italian", nl: "Dutch",
+    sv: "Swedish", da: "Danish", no: "Norwegian", fi: "Finnish", pl: "Polish", cs: "Czech", sk: "Slovak",
+    ro: "Romanian", hu: "Hungarian", tr: "Turkish", el: "Greek", ru: "Russian", uk: "Ukrainian",
+    bg: "Bulgarian", hr: "Croatian", sl: "Slovenian", ca: "Catalan", ja: "Japanese", zh: "Chinese",
+    ko: "Korean", ar: "Arabic", he: "Hebrew", hi: "Hindi", th: "Thai", vi: "Vietnamese", id: "Indonesian",
+  };
+
+  /** "Spanish" for "es"; a code the page does not know, in the browser's words, else as it is. */
+  function languageName(code) {
+    if (!code) return "";
+    if (LANGUAGES[code]) return LANGUAGES[code];
+    try {
+      return new Intl.DisplayNames(["en"], { type: "language" }).of(code) || code;
+    } catch {
+      return code;
+    }
+  }
+
   const ID_CONTEXT = /\b(order|ticket|invoice|tracking|case|account|reference|booking|confirmation|transaction|claim|return|serial|subscription)\s*(?:number|no\.?|id|#|:)?\s*$/i;
 
   /** "the order number", "the amount"...: what a fact is, in words, using the text around it. */
@@ -602,9 +808,10 @@
   }
 
   /** One phrase for the violations of one kind: "added three facts that are not in your draft: ...". */
-  function describeViolations(kind, list, draft, rewrite) {
+  function describeViolations(kind, list, draft, rewrite, language) {
     const n = list.length;
-    const facts = (source) => joinAnd(list.map((v) => `${factWords(v.fact, v.value, source)} ${v.value}`));
+    const facts = (source) => joinAnd(list.map((v) => STRUCTURES[v.fact] ? STRUCTURES[v.fact](v.value)
+      : `${factWords(v.fact, v.value, source)} ${v.value}`));
     const distinct = (describe) => joinAnd([...new Set(list.map(describe))]);
     switch (kind) {
       case "lost": return n === 1 ? `dropped ${facts(draft)}` : `dropped ${count(n, "fact", "facts")} of your draft: ${facts(draft)}`;
@@ -636,19 +843,27 @@
           if (v.fact === "markup") return `contained web page code (${v.value})`;
           return `contained a chat-format marker (${v.value})`;
         });
+      case "language": // "the rewrite is in English; the draft is in Spanish", or a paragraph of it
+        return distinct((v) => {
+          const said = /^(a paragraph of )?the rewrite is in (.+?); the draft is in (.+)$/.exec(v.detail || "");
+          const theirs = said ? said[2] : languageName(v.value);
+          const yours = said ? said[3] : language ? languageName(language) : "";
+          const ending = yours ? `; your draft is in ${yours}` : "";
+          return said && said[1] ? `has a paragraph in ${theirs}${ending}` : `is in ${theirs}${ending}`;
+        });
       default: return distinct((v) => v.detail || v.kind);
     }
   }
 
   /** The violations grouped by kind, in the order the guard found them: "the rewrite dropped
    * ... It added three facts that are not in your draft: ...", or "" when there are none. */
-  function describeProblems(violations, draft, rewrite) {
+  function describeProblems(violations, draft, rewrite, language) {
     const groups = new Map();
     for (const v of violations) {
       const kind = v.kind === "lost" && v.fact === "content" ? "left out" : v.kind;
       groups.set(kind, [...(groups.get(kind) || []), v]);
     }
-    return [...groups].map(([kind, list], i) => `${i ? " It" : "the rewrite"} ${describeViolations(kind, list, draft, rewrite)}.`).join("");
+    return [...groups].map(([kind, list], i) => `${i ? " It" : "the rewrite"} ${describeViolations(kind, list, draft, rewrite, language)}.`).join("");
   }
 
   function describeWarning(warning) {
@@ -676,10 +891,11 @@
     el.replyText.value = result.rewrite;
     el.replyText.rows = Math.min(16, Math.max(4, result.rewrite.split("\n").length + Math.ceil(result.rewrite.length / 70)));
     el.reply.hidden = false;
+    showReplyAs(result.format || (lastRequest && lastRequest.format) || "text");
 
     let summary;
     let status;
-    const problems = describeProblems(guard.violations || [], draft, guard.rejected_rewrite || result.rewrite);
+    const problems = describeProblems(guard.violations || [], draft, guard.rejected_rewrite || result.rewrite, result.language);
     if (guard.status === "fallback") {
       summary = `You get your draft unchanged, because ${problems || "the rewrite did not keep every fact."}`;
       status = "Your draft is back unchanged: the rewrite did not keep every fact.";
@@ -768,6 +984,8 @@
   function renderMeta(result) {
     const rows = [["Time", formatMs(result.latency_ms)], ["Model", result.model]];
     if (result.template) rows.push(["Template", `${result.template.name} v${result.template.version}`]);
+    if (result.format && result.format !== "text") rows.push(["Format", FORMAT_NAMES[result.format] || result.format]);
+    if (result.language) rows.push(["Language", languageName(result.language)]);
     if (result.usage) rows.push(["Tokens", `${result.usage.total_tokens} (${result.usage.prompt_tokens} in, ${result.usage.completion_tokens} out)`]);
     if (result.attempts > 1) rows.push(["Model calls", String(result.attempts)]);
     if (result.fallback_from) rows.push(["Fallback from", result.fallback_from]);
@@ -778,10 +996,82 @@
     el.meta.replaceChildren(...rows.map(([name, value]) => make("div", {}, make("dt", { text: name }), make("dd", { text: value }))));
   }
 
+  // --- the reply of an HTML draft: rendered, and its source ------------------------------------
+
+  const FORMAT_NAMES = { text: "Text", markdown: "Markdown", html: "HTML" };
+  const REPLY_HOW = {
+    text: "(edit it here before you copy it)",
+    markdown: "(Markdown: edit it here before you copy it)",
+    html: "(HTML: edit its source before you copy it)",
+  };
+  let replyFormat = "text";
+
+  /** The reply box for a rewrite in `format`: for HTML, the tabs Rendered and Source (the box). */
+  function showReplyAs(format) {
+    replyFormat = FORMATS.includes(format) ? format : "text";
+    const html = replyFormat === "html";
+    el.replyHow.textContent = REPLY_HOW[replyFormat];
+    el.replyText.classList.toggle("code", html);
+    el.tabs.hidden = !html;
+    if (html) {
+      el.replySource.setAttribute("role", "tabpanel");
+      el.replySource.setAttribute("aria-labelledby", "tab-source");
+      selectView(storageGet(VIEW_STORE) === "source" ? "source" : "rendered");
+    } else {
+      el.replySource.removeAttribute("role");
+      el.replySource.removeAttribute("aria-labelledby");
+      el.replySource.hidden = false;
+      el.replyRendered.hidden = true;
+      el.replyFrame.removeAttribute("srcdoc");
+    }
+  }
+
+  /** Shows the rendered reply or its source; the rendered one as the box holds it now. */
+  function selectView(view, focus = false) {
+    const rendered = view !== "source";
+    for (const [tab, selected] of [[el.tabRendered, rendered], [el.tabSource, !rendered]]) {
+      tab.setAttribute("aria-selected", String(selected));
+      tab.tabIndex = selected ? 0 : -1;
+    }
+    el.replySource.hidden = rendered;
+    el.replyRendered.hidden = !rendered;
+    if (rendered) noteImages(el.replyRenderedHint, renderHtml(el.replyFrame, el.replyText.value));
+    if (focus) (rendered ? el.tabRendered : el.tabSource).focus();
+  }
+
+  /** Where the focus goes when a rewrite is done: the reply box, or the tab shown instead. */
+  function replyFocus() {
+    if (!el.replySource.hidden) return el.replyText;
+    return el.tabRendered.getAttribute("aria-selected") === "true" ? el.tabRendered : el.tabSource;
+  }
+
+  function onTabKey(event) {
+    const tabs = [el.tabRendered, el.tabSource];
+    const at = tabs.indexOf(event.target);
+    const to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: tabs.length - 1 }[event.key];
+    if (to === undefined) return;
+    event.preventDefault();
+    const tab = tabs[(to + tabs.length) % tabs.length];
+    const view = tab === el.tabSource ? "source" : "rendered";
+    storageSet(VIEW_STORE, view);
+    selectView(view, true);
+  }
+
   // --- copy ---------------------------------------------------------------------------------
 
-  async function copyText(text) {
+  /** Copies `text`; with `html`, that too as text/html, which a rich text editor pastes with its
+   * links and emphasis (a plain text field gets `text`). */
+  async function copyText(text, html = "") {
     if (navigator.clipboard && window.isSecureContext) {
+      if (html && window.ClipboardItem && navigator.clipboard.write) {
+        try {
+          await navigator.clipboard.write([new window.ClipboardItem({
+            "text/plain": new Blob([text], { type: "text/plain" }),
+            "text/html": new Blob([html], { type: "text/html" }),
+          })]);
+          return;
+        } catch { /* no rich clipboard here: the text alone */ }
+      }
       await navigator.clipboard.writeText(text);
       return;
     }
@@ -795,8 +1085,8 @@
     if (!ok) throw new Error("copy refused");
   }
 
-  /** Copies the reply as the agent left it in the box; with feedback on, then says so to the
-   * service: sent as is, or edited (with the text copied). */
+  /** Copies the reply as the agent left it in the box (for HTML, its source, as text and as HTML);
+   * with feedback on, then says so to the service: sent as is, or edited (with the text copied). */
   async function copyResult() {
     if (!lastResult) return;
     const result = lastResult;
@@ -806,7 +1096,7 @@
       return;
     }
     try {
-      await copyText(text);
+      await copyText(text, replyFormat === "html" ? text : "");
     } catch {
       el.status.textContent = `Could not copy automatically: select the text and copy it${touchOnly() ? "" : ` (${IS_MAC ? "⌘" : "Ctrl"}+C)`}.`;
       return;
@@ -908,6 +1198,25 @@
     for (const area of [el.draft, el.customer]) {
       showCount(area);
       area.addEventListener("input", () => { showCount(area); clearFieldError(area); });
+    }
+
+    const format = storageGet(FORMAT_STORE);
+    for (const radio of el.formats) {
+      if (FORMATS.includes(format)) radio.checked = radio.value === format;
+      radio.addEventListener("change", () => {
+        storageSet(FORMAT_STORE, selectedFormat() === "text" ? "" : selectedFormat());
+        previewDraft(true);
+      });
+    }
+    el.draft.addEventListener("input", () => previewDraft());
+    previewDraft(true);
+    for (const tab of [el.tabRendered, el.tabSource]) {
+      tab.addEventListener("click", () => {
+        const view = tab === el.tabSource ? "source" : "rendered";
+        storageSet(VIEW_STORE, view);
+        selectView(view);
+      });
+      tab.addEventListener("keydown", onTabKey);
     }
 
     el.form.addEventListener("submit", (event) => { event.preventDefault(); startRewrite(); });
