@@ -94,9 +94,10 @@ async def reference_scores(response: str, reference: str) -> dict[str, float]:
 
 def guard_scores(draft: str, customer_message: str | None, result: dict[str, Any],
                  format: str = "text") -> dict[str, float | None]:
-    """The guard's figures on what the model wrote (its last attempt), not on the fallback text.
-    For html and markdown `draft` is the draft as written: the figures are of visible texts (a
-    rejected rewrite is returned as visible text already), and of the draft's links."""
+    """The guard's figures on what the model wrote (its last attempt), not on the fallback text;
+    none of them when the model wrote nothing (a fallback without a rejected rewrite). For html
+    and markdown `draft` is the draft as written: the figures are of visible texts (a rejected
+    rewrite is returned as visible text already), and of the draft's links."""
     from .dataset import visible
 
     status = result["guard"]["status"]
@@ -112,11 +113,15 @@ def guard_scores(draft: str, customer_message: str | None, result: dict[str, Any
     kept = len(verdict.kept) + len(links) - len(lost_links)
     placeholders = [f.text for f in factlib.extract(draft) if f.kind == "placeholder"]
     units = content.missing(draft, "")  # every unit of the draft, as lost by an empty reply
+    # A fallback with no rejected rewrite called no model (wrap mode on a draft in another
+    # language): the draft came back as written, and there is no rewrite to measure.
+    wrote = not (status == "fallback" and rejected is None)
     return {
-        "facts_kept": kept / total if total else None,
-        "content_kept": 1 - sum(v.fact == "content" for v in verdict.violations) / len(units) if units else None,
-        "placeholders_intact": float(all(p in attempt for p in placeholders)) if placeholders else None,
-        "added_facts": float(sum(1 for v in verdict.violations if v.kind in {"added", "altered"})),
+        "facts_kept": kept / total if total and wrote else None,
+        "content_kept": 1 - sum(v.fact == "content" for v in verdict.violations) / len(units)
+        if units and wrote else None,
+        "placeholders_intact": float(all(p in attempt for p in placeholders)) if placeholders and wrote else None,
+        "added_facts": float(sum(1 for v in verdict.violations if v.kind in {"added", "altered"})) if wrote else None,
         "guard_passed": float(status == "passed"),
         "guard_fallback": float(status == "fallback"),
         "length_ratio": len(visible(result["rewrite"], format)) / max(1, len(draft)),

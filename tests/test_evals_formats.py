@@ -236,6 +236,20 @@ def test_facts_kept_reads_visible_text_and_counts_the_drafts_links():
     assert lost["facts_kept"] == pytest.approx(2 / 3) and lost["guard_fallback"] == 1.0
 
 
+def test_a_draft_returned_without_a_model_call_has_no_model_figures():
+    """Wrap mode returns a draft in another language as written, calling no model: nothing was
+    rewritten, so nothing was kept or lost (not a perfect score for the draft itself)."""
+    from evals.scoring import guard_scores
+
+    draft = "Reembolso de 39,90 € del pedido #45120 aprobado. Llega en 5-7 días hábiles."
+    untouched = guard_scores(draft, None, {**_result(draft, status="fallback"), "latency_ms": 2.0})
+    assert untouched["guard_fallback"] == 1.0 and untouched["guard_passed"] == 0.0
+    assert [untouched[k] for k in ("facts_kept", "content_kept", "placeholders_intact", "added_facts")] == [None] * 4
+    rejected = guard_scores(draft, None, {**_result(draft, status="fallback"), "guard": {
+        "status": "fallback", "rejected_rewrite": "Lo siento. Reembolso aprobado.", "violations": []}})
+    assert rejected["facts_kept"] == 0.0 and rejected["added_facts"] == 0.0
+
+
 def test_similarity_and_the_judge_read_visible_text(env, monkeypatch):
     import evals.run as run_module
 
