@@ -232,8 +232,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
     cmp = sub.add_parser("compare", help="per-metric deltas and the cases that got worse",
                          description="Compare two runs: for each template x model, each metric's mean "
-                         "before and after with the delta (marked when worse), then the cases that got "
-                         "worse. When RUN_B's dataset has cases agents edited before sending (tag "
+                         "before and after with the delta (marked when worse); when RUN_B has cases of more "
+                         "than one format or draft language, guard_passed, facts_kept and similarity by format "
+                         "and by language; then the cases that got worse. When RUN_B's dataset has cases agents edited before sending (tag "
                          "outcome:edited, from `dataset from-feedback`), a section lists them worst first, "
                          "as the reports order cases: failed, fallback, fewest facts kept, least similar to "
                          "what the agent sent (semantic_similarity, else chrf), each with its id and its "

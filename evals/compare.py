@@ -181,6 +181,7 @@ def compare(run_a: Path, run_b: Path, worst: int = 15) -> str:
             mark = "worse" if worse > 1e-9 and METRICS[metric].higher_is_better is not None else ""
             lines.append(f"| {metric} | {old['mean']:.4f} | {new['mean']:.4f} | {delta:+.4f} | {mark} |")
         lines.append("")
+    lines += slice_deltas(summary_a, summary_b)
     index_a = {(r["dataset"], r["case_id"], r["template"], r["model"], r["repeat"]): r for r in rows_a}
     regressions = []
     rank = {"ok": 2, "fallback": 1, "failed": 0}
@@ -206,6 +207,41 @@ def compare(run_a: Path, run_b: Path, worst: int = 15) -> str:
         lines.append("none")
     lines += edited_worst_first(rows_b, index_a, worst)
     return "\n".join(lines) + "\n"
+
+
+SLICE_DELTAS = ("guard_passed", "facts_kept", "semantic_similarity", "chrf")
+
+
+def slice_deltas(summary_a: dict[str, Any], summary_b: dict[str, Any]) -> list[str]:
+    """Per format and per language of the draft (when RUN_B has more than one), for each template
+    x model: cells and the means of SLICE_DELTAS before and after, marked when worse. Runs from
+    before the breakdown have none: their slices read as not in the first run."""
+    lines: list[str] = []
+    for key, name, title in (("by_format", "format", "By format"), ("by_language", "language", "By language")):
+        after = summary_b.get(key) or []
+        if len({entry[name] for entry in after}) < 2:
+            continue
+        before = {(e["template"], e["model"], e[name]): e for e in summary_a.get(key) or []}
+        metrics = [m for m in SLICE_DELTAS if any(m in e["metrics"] for e in after)]
+        lines += [f"## {title}, before -> after", "",
+                  f"| {name} | template on model | cells | " + " | ".join(metrics) + " |",
+                  "|---|---|---:|" + "---:|" * len(metrics)]
+        for entry in after:
+            old = before.get((entry["template"], entry["model"], entry[name]))
+            cells = [f"{old['cells']} -> {entry['cells']}" if old else f"- -> {entry['cells']}"]
+            for metric in metrics:
+                new_stat = entry["metrics"].get(metric)
+                old_stat = (old or {}).get("metrics", {}).get(metric)
+                if new_stat is None:
+                    cells.append("-")
+                elif old_stat is None:
+                    cells.append(f"- -> {new_stat['mean']:.3f}")
+                else:
+                    worse = _worse_by(metric, old_stat["mean"], new_stat["mean"]) > 1e-9
+                    cells.append(f"{old_stat['mean']:.3f} -> {new_stat['mean']:.3f}" + (" worse" if worse else ""))
+            lines.append(f"| {entry[name]} | {entry['template']} on {entry['model']} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return lines
 
 
 def _similarity(metrics: dict[str, Any]) -> tuple[str, float | None]:

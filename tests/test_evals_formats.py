@@ -351,13 +351,30 @@ def test_the_report_breaks_metrics_down_by_format_and_language(env, capsys):
     assert "By format:" in printed and "| markdown | empathetic@v2 · openai/gpt-4o-mini | 1 | 0 | 1 | 0 |" in printed
 
 
-def test_gates_still_read_the_template_x_model_means(env, capsys):
+def test_gates_still_read_the_template_x_model_means_and_compare_shows_the_slices(env, capsys):
     with respx.mock(assert_all_called=False) as mock:
         mock.post(CHAT_URL).mock(side_effect=faithful)
         assert run(env, "good", "--fail-under", "facts_kept=0.99", "--fail-under", "guard_passed=1") == 0
         assert run(env, "strict", "--fail-under", "bleu=0.99") == 1
     assert "bleu" in capsys.readouterr().err
-    assert main(["compare", str(env["tmp"] / "good"), str(env["tmp"] / "strict")]) == 0
+
+    def html_lost(request):  # the HTML case's rewrite loses its facts, the others stay as they were
+        if "#60418" in draft_of(request):
+            return httpx.Response(200, json=chat_json("I'm sorry for the trouble. We are on it."))
+        return faithful(request)
+
+    with respx.mock(assert_all_called=False) as mock:
+        mock.post(CHAT_URL).mock(side_effect=html_lost)
+        code = run(env, "worse", "--cache-dir", str(env["tmp"] / "other-cache"), "--baseline",
+                   str(env["tmp"] / "good"), "--max-regression", "guard_passed=0.2")
+    assert code == 1 and "guard_passed regressed by 0.2500" in capsys.readouterr().err  # 1 of 4 cells
+    assert main(["compare", str(env["tmp"] / "good"), str(env["tmp"] / "worse")]) == 0
+    out = capsys.readouterr().out
+    template = rows(env, "good")["html-en"]["template"]
+    assert (f"| html | {template} on openai/gpt-4o-mini | 1 -> 1 | 1.000 -> 0.000 worse | 1.000 -> 0.000 worse |"
+            in out)
+    assert f"| markdown | {template} on openai/gpt-4o-mini | 1 -> 1 | 1.000 -> 1.000 | 1.000 -> 1.000 |" in out
+    assert "## By language, before -> after" in out and f"| es | {template} on openai/gpt-4o-mini | 1 -> 1 |" in out
 
 
 def test_project_dataset_has_html_markdown_and_other_language_cases():
