@@ -1,6 +1,8 @@
 """Protected facts: the things a rewrite must carry over exactly, found in text and normalised so
 that the same fact written two ways compares equal (`$49.99` and `49.99 USD`, `March 3` and
-`3 March`, `14:00` and `2pm`, `3-5 business days` and `3 to 5 business days`).
+`3 March`, `14:00` and `2pm`, `3-5 business days` and `3 to 5 business days`), in English, Spanish,
+French, German and Portuguese (`fact_patterns_i18n.py`): `3 de marzo`, `le 3 mars` and `3. März`
+are `March 3`, `14h30` and `14.30 Uhr` are `2:30 PM`, `12,50 €` is `€12.50`.
 
 `extract(text)` returns the facts in order of appearance. The patterns (fact_patterns.py) run
 in priority order and a span claimed by one kind is not seen by the next, so the `4821` inside a
@@ -15,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 
 from text_to_num import text2num
 
+from . import fact_patterns_i18n as i18n
 from .fact_patterns import (
     AMOUNT_RE, CURRENCY_CODES, CURRENCY_SYMBOLS, CURRENCY_WORDS, MONTHS, NUMBER_WORD_RE, NUMBER_WORDS, PATTERNS,
     QUALIFIERS, UNITS,
@@ -22,11 +25,17 @@ from .fact_patterns import (
 
 _WORDS = re.compile(r"[a-z]+")
 _DIGIT = re.compile(r"\d")
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+# ASCII letters lower-cased and the no-break spaces (`1\u202f234,56 €`, `15\u00a0%`) made plain
+# spaces: one character for one, so spans map back
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ\u00a0\u202f\u2009", "abcdefghijklmnopqrstuvwxyz   ")
+_SPACES = str.maketrans("", "", "\u00a0\u202f\u2009 ")
 
 
-_TIME_SPLIT = re.compile(r"(\d{1,2})(?::(\d{2}))?\s?(?:([ap])\.?m\.?)?", re.I)
-_NUMBER_WORD_TOKEN = re.compile(rf"\b(?:{NUMBER_WORD_RE})\b", re.I)
+# 14:30, 2pm, 14h30, 14 h 30, 14.30 Uhr
+_TIME_SPLIT = re.compile(r"(\d{1,2})(?:\s?[:h.]\s?(\d{2}))?\s?(?:([ap])\.?m\.?)?", re.I)
+_ALL_NUMBER_WORDS = {**{w: n for w, n in NUMBER_WORDS.items() if len(w) > 2}, **i18n.NUMBER_WORDS}
+_NUMBER_WORD_TOKEN = re.compile(i18n.words_regex(_ALL_NUMBER_WORDS), re.I)
+_ALL_MONTHS = {**MONTHS, **i18n.MONTHS}
 
 
 @dataclass(frozen=True)
@@ -60,7 +69,7 @@ def _date_covers(draft: tuple, rewrite: tuple) -> bool:
 
 
 def _decimal(text: str) -> Decimal | None:
-    raw = text.replace("\u00a0", "").replace(" ", "")
+    raw = text.translate(_SPACES)
     if "," in raw and "." in raw:
         # the later separator is the decimal one
         raw = raw.replace(",", "") if raw.rfind(".") > raw.rfind(",") else raw.replace(".", "").replace(",", ".")
@@ -129,6 +138,9 @@ def _date_keys(text: str) -> frozenset:
     iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", lowered.strip())
     if iso:
         return frozenset({("date", int(iso[2]), int(iso[3]), int(iso[1]))})
+    german = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.", lowered.strip())
+    if german:  # am 03.03.: day first
+        return frozenset({("date", int(german[2]), int(german[1]), None)})
     numeric = re.fullmatch(r"(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2,4}))?", lowered.strip())
     if numeric:
         a, b = int(numeric[1]), int(numeric[2])
@@ -139,7 +151,9 @@ def _date_keys(text: str) -> frozenset:
         if 1 <= b <= 12 and 1 <= a <= 31:
             keys.add(("date", b, a, year))  # day/month
         return frozenset(keys or {("date", a, b, year)})
-    month = next(MONTHS[w] for w in re.findall(r"[a-z]+", lowered) if w in MONTHS)
+    if not lowered.isascii():
+        lowered = i18n.fold(lowered)
+    month = next(_ALL_MONTHS[w] for w in re.findall(r"[a-z]+", lowered) if w in _ALL_MONTHS)
     numbers = [int(n) for n in re.findall(r"\d+", lowered)]
     day = next((n for n in numbers if n <= 31), None)
     year = next((n for n in numbers if n > 31), None)
@@ -170,10 +184,33 @@ def _time_keys(text: str) -> frozenset:
 
 def _duration_keys(text: str) -> frozenset:
     lowered = text.lower().replace("–", "-")
+    if not _ENGLISH_UNIT.search(lowered):
+        return _duration_keys_i18n(lowered)
     words = re.findall(rf"\d+(?:\.\d+)?|{NUMBER_WORD_RE}|[a-z]+", lowered)
     values = [v for v in (_number_value(w) for w in words if w not in UNITS and w not in QUALIFIERS and w != "to") if v is not None]
     unit = next(UNITS[w] for w in reversed(words) if w in UNITS)
     qualifier = next((QUALIFIERS[w] for w in words if w in QUALIFIERS), None)
+    low, high = (values[0], values[-1]) if values else (None, None)
+    return frozenset({("duration", _num(low), _num(high), unit, qualifier)})
+
+
+_ENGLISH_UNIT = re.compile(rf"\b(?:{'|'.join(UNITS)})\b")
+
+
+def _duration_keys_i18n(lowered: str) -> frozenset:
+    """`3 a 5 días hábiles`, `48 heures`, `3–5 Werktage`: the keys of `3-5 business days`."""
+    words = re.findall(r"\d+(?:[.,]\d+)?|[a-z]+", i18n.fold(lowered))
+    values = [_decimal(w) if w[0].isdigit() else Decimal(i18n.FOLDED_NUMBER_WORDS[w])
+              for w in words if w[0].isdigit() or w in i18n.FOLDED_NUMBER_WORDS]
+    unit = qualifier = None
+    for word in words:
+        if word in i18n.QUALIFIERS:
+            qualifier = i18n.QUALIFIERS[word]
+            continue
+        prefix = next((p for p in i18n.DAY_PREFIXES if word.startswith(p) and word[len(p):] in i18n.UNITS), None)
+        if prefix:  # Werktage: a business day
+            qualifier, word = i18n.DAY_PREFIXES[prefix], word[len(prefix):]
+        unit = i18n.UNITS.get(word, unit)
     low, high = (values[0], values[-1]) if values else (None, None)
     return frozenset({("duration", _num(low), _num(high), unit, qualifier)})
 
@@ -212,7 +249,8 @@ def _make(kind: str, text: str, start: int, end: int) -> Fact | None:
     elif kind == "date":
         keys = _date_keys(text)
     elif kind == "weekday":
-        keys = frozenset({("weekday", text.lower())})
+        day = text.lower()
+        keys = frozenset({("weekday", i18n.WEEKDAYS.get(i18n.fold(day).replace(" ", "-"), day))})
     elif kind == "time":
         keys = _time_keys(text)
     elif kind == "duration":
@@ -235,6 +273,9 @@ def _make(kind: str, text: str, start: int, end: int) -> Fact | None:
             keys = frozenset({("digits", bare), ("id", bare)})
         else:
             keys = frozenset({("id", bare.upper())})
+            ordinal = i18n.ORDINAL_FORM.fullmatch(bare)
+            if ordinal:  # 1st, 1er, 1º: the same ordinal in any language
+                keys |= {("ordinal", int(ordinal[1]))}
         literal = bare if kind == "id" else None
     return Fact(kind=kind, text=text, keys=keys, start=start, end=end, literal=literal)
 
@@ -281,7 +322,7 @@ def blank(text: str, found: list[Fact]) -> str:
 
 def number_words(text: str) -> set[Decimal]:
     """Numbers written as words ("three"), accepted in place of small digits the draft had."""
-    return {Decimal(NUMBER_WORDS[w.lower()]) for w in _NUMBER_WORD_TOKEN.findall(text)}
+    return {Decimal(_ALL_NUMBER_WORDS[w.lower()]) for w in _NUMBER_WORD_TOKEN.findall(text)}
 
 
 def present_verbatim(literal: str, text: str) -> bool:
