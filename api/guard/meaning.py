@@ -23,6 +23,12 @@ _NEGATIONS = frozenset(
     "not no never cannot can't won't isn't aren't wasn't weren't don't doesn't didn't nothing "
     "neither nor couldn't shouldn't wouldn't hasn't haven't unable ineligible non-refundable".split()
 )
+# In Portuguese "no" is "in the" ("no seu cartão", "no dia 3"), not a negation: when the draft or
+# the rewrite reads as Portuguese (one of these words, or an "ã" or "õ"), both are read without it.
+_NEGATIONS_PT = _NEGATIONS - {"no"}
+_PORTUGUESE_WORDS = frozenset("seu sua seus suas pelo pela uma ao aos em na nas ou isso muito".split())
+_PORTUGUESE_MARKS = ("ã", "õ", "você", "até", "às")
+
 _WORD = re.compile(r"[a-z][a-z'’-]+")  # run on lower-cased text
 _CLAUSES = re.compile(r"[.;:!?\n]|,\s+(?:but|so|and|however)\b")
 # Words skipped when looking for what a negation governs ("can't *be* refunded", "no *longer* supported").
@@ -31,6 +37,13 @@ _FILLER = {
     "all", "so", "we", "i", "you", "it", "this", "that", "your", "our", "my", "have", "has", "had",
     "get", "got", "do", "does", "did", "still", "even", "really", "also", "just", "quite", "very",
     "there", "is", "are", "was", "were", "will", "can", "could", "would", "should", "for", "of", "us",
+}
+# Spanish says "no" too: its function words are no terms of their own ("no cubre daños *por* agua"
+# and "gracias *por* su paciencia" do not contradict each other).
+_FILLER |= {
+    "que", "por", "para", "los", "las", "del", "una", "uno", "unos", "unas", "con", "sus", "nos", "les",
+    "muy", "este", "esta", "esto", "estos", "estas", "ese", "esa", "eso", "pero", "como", "hay", "son",
+    "fue", "han", "hemos", "usted", "ustedes", "ser", "sea", "est", "todo", "toda", "todos", "todas",  # est(á)
 }
 
 
@@ -42,16 +55,30 @@ def _stem(word: str) -> str:
     return word
 
 
-def _polarity(text: str) -> tuple[set[str], set[str]]:
+def _clauses(text: str) -> tuple[str, list[list[str]]]:
+    """The lower-cased text and the words of each of its clauses."""
+    low = text.lower().replace("’", "'")
+    return low, [_WORD.findall(clause) for clause in _CLAUSES.split(low)]
+
+
+def _negations(*texts: tuple[str, list[list[str]]]) -> frozenset[str]:
+    """The negation cues for reading these texts (`_clauses`): without "no" if one is Portuguese."""
+    portuguese = any(
+        any(mark in low for mark in _PORTUGUESE_MARKS) or any(not _PORTUGUESE_WORDS.isdisjoint(w) for w in clauses)
+        for low, clauses in texts
+    )
+    return _NEGATIONS_PT if portuguese else _NEGATIONS
+
+
+def _polarity(clauses: list[list[str]], negations: frozenset[str] = _NEGATIONS) -> tuple[set[str], set[str]]:
     """Stemmed content words that a negation governs (the first two after "not", "can't",
     "no longer", "unable to"..., within five words), and those that stand in a clause with no
-    negation at all (plainly affirmed)."""
+    negation at all (plainly affirmed); `clauses` as `_clauses` splits a text."""
     negated: set[str] = set()
     affirmed: set[str] = set()
-    for clause in _CLAUSES.split(text.lower().replace("’", "'")):
-        words = _WORD.findall(clause)
-        cues = [i for i, word in enumerate(words) if word in _NEGATIONS]
-        content = [i for i, word in enumerate(words) if word not in _FILLER and word not in _NEGATIONS and len(word) > 2]
+    for words in clauses:
+        cues = [i for i, word in enumerate(words) if word in negations]
+        content = [i for i, word in enumerate(words) if word not in _FILLER and word not in negations and len(word) > 2]
         for cue in cues:
             governed = [i for i in content if cue < i <= cue + 5][:2]
             negated.update(_stem(words[i]) for i in governed)
@@ -70,8 +97,10 @@ class Flip:
 def _negation_flips(draft: str, rewrite: str) -> list[Flip]:
     """A term the draft negates that the rewrite states plainly (and never negates), or the
     other way round."""
-    draft_no, draft_yes = _polarity(draft)
-    rewrite_no, rewrite_yes = _polarity(rewrite)
+    drafted, rewritten = _clauses(draft), _clauses(rewrite)
+    negations = _negations(drafted, rewritten)
+    draft_no, draft_yes = _polarity(drafted[1], negations)
+    rewrite_no, rewrite_yes = _polarity(rewritten[1], negations)
     flips = [
         Flip("negation", term, f"the draft says no to {term!r}; the rewrite does not")
         for term in sorted(draft_no & rewrite_yes - rewrite_no)
@@ -155,7 +184,11 @@ def flips(draft: str, text: str, customer_message: str = "") -> list[str]:
     negates (or the other way round), except terms the customer used (restating "you'd like a
     refund" is no flip), and the decisions it turns round. Wrap mode checks its opening with
     this: beside the draft verbatim, the whole reply always contains both sides."""
-    said = set().union(*_polarity(customer_message)) if customer_message else set()
+    if customer_message:
+        negations = _negations(_clauses(draft), _clauses(text))
+        said = set().union(*_polarity(_clauses(customer_message)[1], negations))
+    else:
+        said = set()
     return [
         flip.value for flip in _negation_flips(draft, text)
         if flip.value not in said and "'" not in flip.value  # "i'm": no term of its own
