@@ -13,6 +13,11 @@ so normalisation is tested too. Corruptions are made mechanically from the parap
 - add_promise: a new commitment (a warning, not a violation)
 - negation_flip: the draft's "no" turned into a "yes" (a warning)
 
+Then the same for the Spanish, French, German and Portuguese frames of frames_i18n.py, with each
+language's own renderings (`12,50 €` -> `12,50 EUR`, `3 de marzo` -> `03/03`, `14h30` -> `14 h 30`),
+vague phrases, additions and negations; those cases are tagged `lang:es`, `lang:fr`, `lang:de`,
+`lang:pt` (the others are English).
+
     python -m tests.guard_corpus.build   # rewrites tests/guard_corpus/corpus.jsonl
 """
 
@@ -23,6 +28,7 @@ import re
 from pathlib import Path
 
 from .frames import FRAMES
+from .frames_i18n import LANGUAGES
 
 HERE = Path(__file__).resolve().parent
 VARIANTS = 3
@@ -65,7 +71,8 @@ ADDITIONS = {
     "add_date": " Expect the next update on November 9.",
     "add_promise": " I'll also make sure you get a discount on your next order for the trouble.",
 }
-DIGIT_SLOTS = ("order", "money", "tracking", "invoice", "ticket", "date", "phone", "time", "percent", "money2", "date2")
+DIGIT_SLOTS = ("order", "money", "tracking", "invoice", "ticket", "date", "phone", "time", "percent", "money2", "date2",
+               "ordinal")
 NEGATION_FLIPS = [
     (r"\bcannot\b", "can"), (r"\bwill not\b", "will"), (r"\bis not\b", "is"), (r"\bare not\b", "are"),
     (r"\bdoes not\b", "does"), (r"\bdo not\b", "do"), (r"\bwas not\b", "was"), (r"\bnot\s+", ""),
@@ -78,7 +85,10 @@ def _slots(text: str) -> list[str]:
 
 
 def _fill(text: str, values: dict[str, str]) -> str:
-    return re.sub(r"\{([a-z0-9_]+)\}", lambda m: values[m.group(1)], text)
+    filled = re.sub(r"\{([a-z0-9_]+)\}", lambda m: values[m.group(1)], text)
+    # a value that ends in its own dot ("am 24.12.", "9 sept.") ends the sentence with it
+    dotted = [v for v in values.values() if v.endswith(".")]
+    return re.sub("|".join(re.escape(v) + r"\." for v in dotted), lambda m: m.group(0)[:-1], filled) if dotted else filled
 
 
 def _alter_digit(value: str) -> str:
@@ -87,21 +97,34 @@ def _alter_digit(value: str) -> str:
     return value[:i] + str((int(value[i]) + 3) % 10) + value[i + 1 :]
 
 
-def _flip(phrase: str) -> str:
-    for pattern, replacement in NEGATION_FLIPS:
+def _flip(phrase: str, flips: list[tuple[str, str]] = NEGATION_FLIPS) -> str:
+    for pattern, replacement in flips:
         flipped, count = re.subn(pattern, replacement, phrase, count=1, flags=re.I)
         if count:
             return flipped
     raise ValueError(f"cannot flip {phrase!r}")
 
 
+def _english_date(value: str) -> str:
+    return "2025-01-09" if value[0].isdigit() and "-" in value else "November 9"
+
+
 def build() -> list[dict]:
+    cases = _build(FRAMES, SLOTS, VAGUE, ADDITIONS, NEGATION_FLIPS, "63.00", _english_date)
+    for lang, spec in LANGUAGES.items():
+        cases += _build(spec["frames"], {**SLOTS, **spec["slots"]}, {**VAGUE, **spec["vague"]}, spec["additions"],
+                        spec["flips"], spec["other_amount"], spec["other_date"], lang)
+    return cases
+
+
+def _build(frames: list[dict], slot_values: dict, vague: dict, additions: dict, flips: list, other_amount: str,
+           other_date, lang: str | None = None) -> list[dict]:
     cases = []
-    for f_index, frame in enumerate(FRAMES):
+    for f_index, frame in enumerate(frames):
         slots = _slots(frame["draft"])
         for variant in range(VARIANTS):
             options = {
-                slot: SLOTS[slot][(f_index + variant * 2 + s_index) % len(SLOTS[slot])]
+                slot: slot_values[slot][(f_index + variant * 2 + s_index) % len(slot_values[slot])]
                 for s_index, slot in enumerate(slots)
             }
             plain = {slot: option[0] for slot, option in options.items()}
@@ -118,31 +141,30 @@ def build() -> list[dict]:
             for s_index, slot in enumerate(slots):
                 base = s_index % 2
                 values = plain if base == 0 else other
-                corrupt(f"drop_{slot}", base, paraphrases[base].replace(values[slot], VAGUE[slot]))
+                corrupt(f"drop_{slot}", base, paraphrases[base].replace(values[slot], vague[slot]))
             digit_slot = next((s for s in DIGIT_SLOTS if s in slots), None)
             if digit_slot:
                 value = plain[digit_slot]
                 corrupt("alter_digit", 0, paraphrases[0].replace(value, _alter_digit(value)))
             if "money" in slots:
                 value = other["money"]
-                changed = re.sub(r"\d[\d,.]*", "63.00", value, count=1)  # same currency, other amount
+                changed = re.sub(r"\d[\d,.\u202f]*", other_amount, value, count=1)  # same currency, other amount
                 corrupt("change_amount", 1, paraphrases[1].replace(value, changed))
             if "date" in slots:
                 value = plain["date"]
-                replacement = "2025-01-09" if value[0].isdigit() and "-" in value else "November 9"
-                corrupt("change_date", 0, paraphrases[0].replace(value, replacement))
+                corrupt("change_date", 0, paraphrases[0].replace(value, other_date(value)))
             for slot in ("name_ph", "agent_ph"):
                 if slot in slots:
-                    corrupt("remove_placeholder", 1, paraphrases[1].replace(other[slot], VAGUE[slot]))
-            for kind, sentence in ADDITIONS.items():
+                    corrupt("remove_placeholder", 1, paraphrases[1].replace(other[slot], vague[slot]))
+            for kind, sentence in additions.items():
                 base = variant % 2
                 expect = "warning" if kind == "add_promise" else "violation"
                 corrupt(kind, base, paraphrases[base].rstrip() + sentence, expect)
             for phrase in frame.get("negations", []):
-                corrupt("negation_flip", 0, paraphrases[0].replace(phrase, _flip(phrase)), "warning")
+                corrupt("negation_flip", 0, paraphrases[0].replace(phrase, _flip(phrase, flips)), "warning")
             cases.append({
-                "id": f"{frame['id']}-{variant + 1}",
-                "tags": frame["tags"],
+                "id": f"{lang + '-' if lang else ''}{frame['id']}-{variant + 1}",
+                "tags": frame["tags"] + ([f"lang:{lang}"] if lang else []),
                 "customer_message": frame["customer"],
                 "draft": draft,
                 "paraphrases": paraphrases,
