@@ -5,7 +5,10 @@
 
 Prints the false-positive rate on faithful paraphrases, the recall per corruption kind (a
 violation for lost/altered/added facts, placeholders and negation flips, a warning for
-promises), the misses, and the guard's latency on a 2,000-character draft. Writes the figures as JSON.
+promises), the misses, and the guard's latency on a 2,000-character draft. The same figures per
+language (a case's `lang:xx` tag; untagged cases are English), each held to the same targets:
+recall >= 0.99 on lost/altered/added facts and placeholders, false positives <= 2%. Writes the
+figures as JSON.
 """
 
 from __future__ import annotations
@@ -33,6 +36,20 @@ FACT_TARGET, FP_TARGET = 0.99, 0.02
 
 def load(path: Path = CORPUS) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def language(case: dict) -> str:
+    return next((tag.split(":", 1)[1] for tag in case["tags"] if tag.startswith("lang:")), "en")
+
+
+def by_language(cases: list[dict]) -> dict[str, dict]:
+    """`evaluate` for each language's cases, English first."""
+    langs = sorted({language(c) for c in cases}, key=lambda lang: (lang != "en", lang))
+    return {lang: evaluate([c for c in cases if language(c) == lang]) for lang in langs}
+
+
+def meets_targets(result: dict) -> bool:
+    return result["fact_recall"] >= FACT_TARGET and result["false_positive_rate"] <= FP_TARGET
 
 
 def evaluate(cases: list[dict]) -> dict:
@@ -65,6 +82,7 @@ def evaluate(cases: list[dict]) -> dict:
         "false_positive_rate": len(false_positives) / paraphrases,
         "false_positives": false_positives,
         "fact_recall": fact_caught / fact_total,
+        "fact_caught": fact_caught,
         "fact_corruptions": fact_total,
         "recall_by_kind": {k: {"caught": v[0], "total": v[1], "recall": v[0] / v[1]} for k, v in sorted(hits.items())},
         "misses": misses,
@@ -120,9 +138,11 @@ def _time_guard(draft: str, rewrite: str, repeat: int) -> dict:
 
 def guard_latency(cases: list[dict], repeat: int = 50) -> dict[str, dict]:
     """Mask + unmask + check + diff, as one request pays for it."""
-    typical = cases[0]
-    joined_draft = " ".join(c["draft"] for c in cases[::5])[:2000]
-    joined_rewrite = " ".join(c["paraphrases"][0] for c in cases[::5])[:2600]
+    english = [c for c in cases if language(c) == "en"]
+    others = [c for c in cases if language(c) != "en"]
+    typical = english[0]
+    joined_draft = " ".join(c["draft"] for c in english[::5])[:2000]
+    joined_rewrite = " ".join(c["paraphrases"][0] for c in english[::5])[:2600]
     unit = ("Hi {{ticket.requester.first_name}}, your refund of $49.99 for order #4821 was approved on "
             "March 3; it reaches your card in 3-5 business days (https://help.example.com/r). ")
     dense = (unit * 20)[:2000]
@@ -130,7 +150,34 @@ def guard_latency(cases: list[dict], repeat: int = 50) -> dict[str, dict]:
         "typical draft": _time_guard(typical["draft"], typical["paraphrases"][0], repeat),
         "2,000-char draft": _time_guard(joined_draft, joined_rewrite, repeat),
         "2,000 chars, fact-dense": _time_guard(dense, ("I'm sorry for the wait. " + dense)[:2100], repeat),
+        **({"2,000 chars, es/fr/de/pt": _time_guard(" ".join(c["draft"] for c in others[::3])[:2000],
+                                                     " ".join(c["paraphrases"][0] for c in others[::3])[:2600], repeat)}
+           if others else {}),
     }
+
+
+def print_languages(languages: dict[str, dict]) -> None:
+    print(f"\nper language (targets: recall >= {FACT_TARGET}, false positives <= {FP_TARGET:.0%}):\n")
+    print(f"| {'language':8} | {'drafts':>6} | {'false positives':>15} | {'FP rate':>7} | {'facts caught':>12} | "
+          f"{'recall':>6} | {'targets':>7} |")
+    print(f"|{'-' * 10}|{'-' * 8}|{'-' * 17}|{'-' * 9}|{'-' * 14}|{'-' * 8}|{'-' * 9}|")
+    for lang, row in languages.items():
+        print(f"| {lang:8} | {row['drafts']:6d} | {len(row['false_positives']):>6d} / {row['paraphrases']:<6d} | "
+              f"{row['false_positive_rate']:7.3f} | {row['fact_caught']:>5d} / {row['fact_corruptions']:<4d} | "
+              f"{row['fact_recall']:6.3f} | {'met' if meets_targets(row) else 'MISSED':>7} |")
+    kinds = sorted({kind for row in languages.values() for kind in row["recall_by_kind"]})
+    print(f"\n| {'recall by kind':22} | " + " | ".join(f"{lang:>9}" for lang in languages) + " |")
+    print(f"|{'-' * 24}|" + "|".join("-" * 11 for _ in languages) + "|")
+    for kind in kinds:
+        cells = []
+        for row in languages.values():
+            hit = row["recall_by_kind"].get(kind)
+            cells.append(f"{hit['caught']:>3d}/{hit['total']:<3d}" + ("  " if hit["total"] < 100 else "")
+                         if hit else "        -")
+        print(f"| {kind:22} | " + " | ".join(f"{c:>9}" for c in cells) + " |")
+    print("(add_promise and negation_flip are not in the fact recall. The meaning checks know English words and,\n"
+          " as English has it too, Spanish 'no'; not the other languages' words for a discount or a refund, nor\n"
+          " 'ne ... pas', 'nicht', 'kein' or 'não'.)")
 
 
 def main() -> None:
@@ -139,6 +186,7 @@ def main() -> None:
     args = parser.parse_args()
     cases = load()
     result = evaluate(cases)
+    result["by_language"] = by_language(cases)
     result["latency"] = guard_latency(cases)
 
     print(f"\nFact guard on {result['drafts']} drafts ({result['paraphrases']} faithful paraphrases, "
@@ -151,10 +199,15 @@ def main() -> None:
           f"(target >= {FACT_TARGET}) over {result['fact_corruptions']} corruptions")
     print(f"false positives on faithful paraphrases: {len(result['false_positives'])}/{result['paraphrases']} = "
           f"{result['false_positive_rate']:.4f} (target <= {FP_TARGET})")
+    print_languages(result["by_language"])
     for fp in result["false_positives"][:10]:
         print(f"  false positive {fp['id']}: {fp['problems']}")
-    for miss in result["misses"][:10]:
+    meaning_kinds = {"add_promise", "negation_flip"}
+    for miss in [m for m in result["misses"] if m["kind"] not in meaning_kinds][:10]:
         print(f"  missed {miss['id']}: {miss['kind']}")
+    meaning_misses = [m for m in result["misses"] if m["kind"] in meaning_kinds]
+    if meaning_misses:
+        print(f"  and {len(meaning_misses)} promises or negation flips missed (see the note above)")
     result["content"] = content_figures(cases)
     print("\ncontent check (statements, steps, quoted labels, menu paths, conditions):\n")
     print(f"| {'faithful rewrites':34} | {'flagged':>7} | {'total':>5} | {'rate':>6} |")
