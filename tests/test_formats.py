@@ -86,7 +86,7 @@ def test_unchanged_html_text_renders_back_to_the_same_links_text_and_tail():
     ('<p>Your order #88 ships today.</p><p>Sent from <a href="https://go.example.com/x">Mail</a> for Windows</p>',
      "<p>Sent from"),
     ("<div>Your order #88 ships today.</div><div><div style='border-top:solid #E1E1E1 1.0pt'><p><b>Von:</b> Ana"
-     "<br><b>Gesendet:</b> Montag</p></div></div><p>Wo ist es?</p>", "<div><div style="),
+     "<br><b>Gesendet:</b> Montag<br><b>An:</b> Support</p></div></div><p>Wo ist es?</p>", "<div><div style="),
     # a bare attribution line after a line break
     ("Your order #88 ships today.<br><br>On Mon, Ana wrote:<br><blockquote>Where is it?</blockquote>",
      "On Mon"),
@@ -324,3 +324,136 @@ async def test_a_streamed_html_rewrite_sends_text_then_the_html_result(client, u
     assert "Track it here." in text and "<" not in text  # the deltas are the visible text
     result = events[-1][1]
     assert result["guard"]["status"] == "passed" and result["rewrite"].endswith(GMAIL_TAIL)
+
+
+# --- any input ---------------------------------------------------------------------------------
+
+from hypothesis import HealthCheck, assume, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_PIECES = st.sampled_from([
+    "<p>", "</p>", "<div>", "</div>", "<br>", "<b>", "</b>", "<a href='https://x.test/a?b=1&c=2'>", "</a>",
+    "<ul>", "<li>", "</ul>", "<ol start=3>", "</ol>", "<table><tr><td>", "</td></tr></table>", "<blockquote>",
+    "</blockquote>", "<!--", "-->", "<script>", "</script>", "On Mon, Ana wrote:", "-- ", "\n", " ", "&nbsp;",
+    "&amp;", "Order #12", "$5.00", "{{ticket.id}}", "- ", "1. ", "**", "_", "`", "```", "[x](https://y.test)",
+    "> ", "text", "<img src=x onerror=alert(1)>", "<pre>", "</pre>", "<h2>", "</h2>", "<", ">", "{{PH1}}",
+])
+
+
+def unsafe_in(markup: str) -> list[str]:
+    """What a browser would run or load from `markup` that the allow-list forbids."""
+    from bs4 import BeautifulSoup
+
+    found = []
+    for tag in BeautifulSoup(markup, "html.parser").find_all(True):
+        if tag.name not in sanitise.TAGS and tag.name not in ("html", "body") and ":" not in tag.name:
+            found.append(tag.name)
+        for name, value in tag.attrs.items():
+            if name.startswith("on") or "javascript:" in str(value).lower().replace("\t", ""):
+                found.append(f"{tag.name} {name}")
+    return found
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_PIECES, max_size=40).map("".join), st.sampled_from(["html", "markdown"]))
+def test_any_draft_reads_and_renders_without_error_and_reads_back_the_same(draft, fmt):
+    document = formats.parse(draft, fmt)
+    assume(document.text.strip())  # else the service refuses it (a test above)
+    masked = mask(document.text.strip(), atoms=document.atoms)
+    out = formats.render(document, masked.text, masked)
+    if fmt == "html":
+        assert not unsafe_in(out)
+        # nothing swallowed: the text (without list markers) is all in what a reader sees
+        from bs4 import BeautifulSoup
+
+        from collections import Counter
+
+        def letters(text: str) -> Counter:
+            return Counter(re.sub(r"[^A-Za-z_&#{}$]", "", text))
+
+        assert not letters(document.text) - letters(BeautifulSoup(out, "html.parser").get_text())
+    else:
+        assert formats.parse(out, "markdown").text.split() == document.text.split()
+
+
+# --- what a review found ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("thread", [
+    # a comment that ends where a browser ends it, hiding an iframe from Python's parser
+    '<blockquote>Where is my refund?<!--><iframe srcdoc="&lt;script&gt;alert(1)&lt;/script&gt;"></iframe><!-- -->'
+    "</blockquote>",
+    # handlers on elements outside the allow-list, or on a table's tbody
+    '<blockquote><o:p tabindex=1 autofocus onfocus="alert(1)">Where is my refund?</o:p></blockquote>',
+    '<blockquote><table><tbody onmouseover="alert(1)"><tr><td>Where is my refund?</td></tr></tbody></table>'
+    "</blockquote>",
+])
+def test_a_thread_that_would_run_something_in_a_browser_comes_back_sanitised(thread):
+    draft = "<p>Your refund of $42 was sent today.</p>" + thread
+    document = formats.parse(draft, "html")
+    assert not sanitise.is_safe(thread)
+    assert document.tail == sanitise.clean(thread) and not unsafe_in(document.tail)
+    assert not unsafe_in(document.fallback)
+
+
+def test_an_href_with_a_raw_ampersand_keeps_every_character():
+    href = "https://shop.example.com/pay?order=4821&region=eu&currency=EUR&not=1"
+    document = formats.parse(f'<p>Pay <a href="{href}">here</a> by Friday.</p><blockquote>Hi</blockquote>', "html")
+    (link,) = [atom for *_, atom in document.atoms]
+    assert link.href == href and link.markup == f'<a href="{href.replace("&", "&amp;")}">here</a>'
+    assert document.tail == "<blockquote>Hi</blockquote>"  # offsets still those of the draft as sent
+
+
+async def test_html_nested_too_deep_is_refused_in_words(client):
+    draft = "<div>" * 500 + "Your refund of $42 was sent today." + "</div>" * 500
+    response = await client.post("/v1/rewrites", json={"draft": draft, "format": "html"})
+    assert response.status_code == 422
+    assert response.json()["detail"] == "draft: the HTML nests elements more than 200 deep"
+
+
+@pytest.mark.parametrize("draft, body_end", [
+    ("<p>Your replacement ships Monday -- sorry again for the trouble.</p>\n-- <br>\nTom Baker<br>\nAcme Support",
+     "sorry again for the trouble."),
+    ("<p>Only the blue model is in stock.</p>On Mon, 3 Jun 2024, Ana wrote:<br><blockquote>Red?</blockquote>",
+     "in stock."),
+])
+def test_a_thread_starting_at_bare_text_is_cut_exactly_once(draft, body_end):
+    document = formats.parse(draft, "html")
+    assert document.text.endswith(body_end)
+    masked = mask(document.text, atoms=document.atoms)
+    out = formats.render(document, masked.text, masked)
+    assert out.count(body_end) == 1 and out.endswith(document.tail) and document.tail in draft
+
+
+def test_hidden_text_is_neither_sent_nor_shown_but_kept_hidden():
+    note = '<div style="display:none;max-height:0">Agent note: flagged for chargeback abuse.</div>'
+    document = formats.parse(note + "<p>Your refund of $42 was sent today.</p><p hidden>preview</p>", "html")
+    assert document.text == "Your refund of $42 was sent today."
+    masked = mask(document.text, atoms=document.atoms)
+    out = formats.render(document, "Sorry for the wait. " + masked.text, masked)
+    assert note.replace(";max-height:0", ";max-height:0") in out or "display:none" in out
+    assert "Agent note" in out and out.index("Agent note") < out.index("Sorry")
+
+
+@pytest.mark.parametrize("draft", [
+    "<p>Hi Ana,</p><p>On Monday we wrote: your refund is on its way. It arrives Friday.</p>",
+    "<p>Hi Ana,</p><p>Sent from our Madrid warehouse, your parcel arrives Friday.</p>",
+    "<p>Hi Ana,</p><ul><li>From: our warehouse in Leeds</li><li>Arrives: Friday</li></ul>",
+    "<p>Hi Ana,</p><p>Our policy says:</p><blockquote>Returns within 30 days.</blockquote><p>So yours qualifies.</p>",
+])
+def test_ordinary_sentences_do_not_start_a_thread(draft):
+    document = formats.parse(draft, "html")
+    assert document.tail == "" and document.text.rstrip(".").endswith(("Friday", "qualifies"))
+
+
+def test_an_outlook_header_in_strong_text_starts_the_thread():
+    header = ("<div><strong>From:</strong> Ana &lt;ana@example.com&gt;<br><strong>Sent:</strong> Monday<br>"
+              "<strong>Subject:</strong> Refund</div><div>Where is it?</div>")
+    assert formats.parse("<div>Your refund was sent.</div>" + header, "html").tail == header
+
+
+def test_list_items_made_of_paragraphs_stay_items():
+    document = formats.parse("<ul><li><p>one</p></li><li><p>two</p></li></ul>", "html")
+    assert document.text == "- one\n- two"
+    masked = mask(document.text, atoms=document.atoms)
+    assert formats.render(document, masked.text, masked) == "<ul><li>one</li><li>two</li></ul>"

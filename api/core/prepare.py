@@ -98,7 +98,10 @@ class Preparer:
         # The customer's name is personal data too: the model sees its token, in the texts and the variable.
         name = variables.get("customer_name") if pii else None
         names = (name.strip(),) if isinstance(name, str) and name.strip() else ()
-        document = formats.parse(request.draft, request.format)
+        try:
+            document = formats.parse(request.draft, request.format)
+        except formats.TooDeep as exc:
+            raise InvalidRequest(f"draft: {exc}", field="draft") from None
         limits.check_visible(document.text, request.format, self.settings)
         if not document.text.strip():
             raise InvalidRequest(

@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING
 
 from . import html, markdown
 from .document import Atom, Document, Format
+from .html import TooDeep
 
 if TYPE_CHECKING:
     from api.guard import Masked
 
-__all__ = ["Atom", "Document", "Format", "parse", "render"]
+__all__ = ["Atom", "Document", "Format", "TooDeep", "parse", "render"]
 
 
 def parse(draft: str, format: Format) -> Document:

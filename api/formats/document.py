@@ -47,6 +47,7 @@ class Document:
     tail: str = ""  # the quoted thread and the signature, returned as they are (sanitised when unsafe)
     source: str = ""  # the draft as sent
     style: str = "p"  # how HTML paragraphs are written: p, div (a div a line, Gmail) or br
+    lists: bool = False  # the HTML draft has lists: "- " and "1. " lines are list items, else text
     meta: dict[str, int] = field(default_factory=dict)  # what was found: links, atoms, tail length
 
     @cached_property

@@ -45,28 +45,43 @@ _QUOTE_MARKS = re.compile(
     r"|olk_src_body_section|zmail_extra|_sgn\b|-sgn\b", re.I,
 )
 _ATTRIBUTION = re.compile(
-    r"^\s*(?:On\s.{1,300}\swrote\s?:|Le\s.{1,300}\sa\s+écrit\s?:|El\s.{1,300}\sescribió\s?:"
-    r"|Am\s.{1,300}\sschrieb\s.{0,200}:|Em\s.{1,300}\sescreveu\s?:|-{2,}\s*(?:Original Message|Forwarded message"
-    r"|Ursprüngliche Nachricht|Mensaje original|Message d'origine|Mensagem original)\s*-{2,}|--[ \u00a0]?$)",
+    r"^\s*(?:(?:On|Le|El|Am|Em|Il giorno|Op)\s.{1,300}?\s(?:wrote|a\s+écrit|escribió|schrieb.{0,60}|escreveu"
+    r"|ha scritto|schreef.{0,60})\s?:\s*(?:\n|$)"
+    r"|-{2,}\s*(?:Original Message|Forwarded message|Ursprüngliche Nachricht|Mensaje original|Message d'origine"
+    r"|Mensagem original|Messaggio originale|Oorspronkelijk bericht)\s*-{2,}|--[ \u00a0]*$)",
     re.I | re.S,
 )
-# "Sent from my iPhone", "Sent from Mail for Windows" and their translations: a signature line
+# "Sent from my iPhone", "Sent from Mail for Windows" and their translations: a signature line on its own
 _SENT_FROM = re.compile(
-    r"^\s*(?:Sent from (?:my )?\S|Get Outlook for \S|Enviado desde (?:mi )?\S|Envoyé de (?:mon )?\S"
-    r"|Von meinem \S.{0,40} gesendet|Enviado do (?:meu )?\S)", re.I,
+    r"^(?:Sent from (?:my )?[\w .-]{2,30}|Get Outlook for \w+|Enviado desde (?:mi )?[\w .-]{2,30}"
+    r"|Envoyé de (?:mon )?[\w .-]{2,30}|Von meinem [\w .-]{2,30} gesendet|Enviado do (?:meu )?[\w .-]{2,30})$", re.I,
 )
+_SIGNATURE_LINE = re.compile(r"^\s*--[ \u00a0]*$")
 _FROM = re.compile(r"^\s*(?:From|De|Von|Van|Da)\s*:", re.I)
-_HEADER = re.compile(r"\b(?:Sent|Date|To|Subject|Gesendet|Datum|An|Betreff|Enviado|Fecha|Para|Asunto|Envoyé|"
-                     r"Objet|À|Data|Assunto)\s*:", re.I)
+_HEADER = re.compile(r"(?:^|\s)(Sent|Date|To|Subject|Gesendet|Datum|An|Betreff|Enviado|Fecha|Para|Asunto|Envoyé|"
+                     r"Objet|À|Data|Assunto|Verzonden|Aan|Onderwerp|Inviato|Oggetto|A)\s*:", re.I)
 _SPACE = re.compile(r"[ \t\r\n\f]+")
+_MARKER_END = re.compile(r"(?:^|\n) *(?:- |\d+\. )$")
+
+
+MAX_DEPTH = 200  # elements inside elements: deeper than any mail client writes
+
+
+class TooDeep(ValueError):
+    """The HTML nests elements deeper than `MAX_DEPTH`."""
 
 
 def parse(draft: str) -> Document:
-    soup = BeautifulSoup(draft, "html.parser")
-    cut, offset = _tail(soup, draft)
+    read, inserted = _literal_ampersands(draft)
+    soup = BeautifulSoup(read, "html.parser")
+    _check_depth(soup)
+    cut, offset = _tail(soup, read)
+    if offset is not None:
+        offset -= 4 * sum(1 for at in inserted if at < offset)  # back to the draft as sent
     walker = _Walker(stop=cut)
     walker.walk(soup)
-    blank_before_tail = bool(re.search(r"\n[ ]*\n[ \n]*$", "".join(walker.parts)))
+    breaks = "".join(walker.parts).rstrip(" \u00a0")
+    breaks_before_tail = len(breaks) - len(breaks.rstrip("\n"))  # 1: a line break, 2: a blank line
     text, atoms = walker.finish()
     head = "".join(_start_tag(tag) for tag in reversed(list(cut.parents)) if isinstance(tag, Tag)
                    and tag.name != "[document]") if isinstance(cut, Tag) else ""
@@ -76,9 +91,12 @@ def parse(draft: str) -> Document:
     lead = "".join(a.markup for a in walker.leading)
     foot = "".join(a.markup for a in walker.trailing)
     style = "p" if soup.find("p") else "div" if soup.find("div") else "br"
-    if tail and blank_before_tail:  # the blank line between the reply and the quoted thread
-        foot += {"div": "<div><br></div>", "br": "<br><br>"}.get(style, "")
-    return Document("html", text, atoms, head=head + lead, foot=foot, tail=tail, source=draft, style=style,
+    if isinstance(cut, Tag) and _inside_text_only(cut):
+        style = "br"  # the reply goes inside a <p> (or the like) that the tail closes: no blocks in it
+    if tail and breaks_before_tail:  # the line break or blank line between the reply and the quoted thread
+        blank = breaks_before_tail > 1
+        foot += {"div": "<div><br></div>" if blank else "", "br": "<br><br>" if blank else "<br>"}.get(style, "")
+    return Document("html", text, atoms, head=head + lead, foot=foot, tail=tail, source=draft, style=style, lists=soup.find(["ul", "ol"]) is not None,
                     meta={"links": sum(1 for *_, a in atoms if a.href), "tail": len(tail)})
 
 
@@ -87,7 +105,7 @@ def render(document: Document, text: str, pieces: Pieces) -> str:
     text and atoms."""
     body = []
     apart, together = {"div": ("<div><br></div>", ""), "br": ("<br><br>", "<br>")}.get(document.style, ("", ""))
-    for block in blocks(split(text, pieces)):
+    for block in blocks(split(text, pieces, items=document.lists)):
         if body:
             body.append(apart if block.gap else together)
         if block.kind == "atom":
@@ -135,6 +153,38 @@ def _list(items: list[Line]) -> str:
 
 # --- reading -------------------------------------------------------------------------------
 
+_TAG_SOURCE = re.compile(r"<[A-Za-z][^<>]*>")
+_AMPERSAND = re.compile(r"&(?![A-Za-z][A-Za-z0-9]*;|#[0-9]+;|#[xX][0-9A-Fa-f]+;)")
+
+
+def _literal_ampersands(draft: str) -> tuple[str, list[int]]:
+    """`draft` with each `&` in a tag that starts no `;`-ended character reference written as
+    `&amp;`, and where each was (offsets into the result). A browser reads `?a=1&region=eu` in an
+    href as written; Python's parser would read `&reg` as "®"."""
+    if "&" not in draft:
+        return draft, []
+    out, inserted, last = [], [], 0
+    for tag in _TAG_SOURCE.finditer(draft):
+        source = tag.group(0)
+        if "&" not in source:
+            continue
+        out.append(draft[last:tag.start()])
+        for match in _AMPERSAND.finditer(source):
+            inserted.append(tag.start() + match.start() + 4 * len(inserted))
+        out.append(_AMPERSAND.sub("&amp;", source))
+        last = tag.end()
+    out.append(draft[last:])
+    return "".join(out), inserted
+
+
+def _check_depth(soup: BeautifulSoup) -> None:
+    stack = [(soup, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise TooDeep(f"the HTML nests elements more than {MAX_DEPTH} deep")
+        stack.extend((child, depth + 1) for child in node.contents if isinstance(child, Tag))
+
 
 def _tail(soup: BeautifulSoup, draft: str) -> tuple[Tag | NavigableString | None, int | None]:
     """The node the quoted thread or signature starts at, and its offset in `draft`: the first
@@ -143,10 +193,11 @@ def _tail(soup: BeautifulSoup, draft: str) -> tuple[Tag | NavigableString | None
     starts = _line_starts(draft)
     for node in soup.descendants:
         if isinstance(node, Tag):
-            found = node.name == "blockquote" or _marked(node) or (node.name == "hr" and _from_follows(node)) \
-                or node.name == "a" and node.get("name") == "_MailAutoSig"
+            found = node.name == "blockquote" and not _text_follows(node) or _marked(node) \
+                or (node.name == "hr" and _from_follows(node)) or node.name == "a" and node.get("name") == "_MailAutoSig"
         else:
-            found = type(node) is NavigableString and not _in_atom(node) and _starts_tail(node)
+            found = type(node) is NavigableString and not _in_atom(node) and _starts_tail(node) \
+                and _starts_line(node)
         if not found:
             continue
         top = _opened_by(node)
@@ -169,9 +220,39 @@ def _starts_tail(node: NavigableString) -> bool:
     text = str(node)
     if _ATTRIBUTION.match(text):
         return True
-    if not (_FROM.match(text) or _SENT_FROM.match(text + _text_after(node, 4).lstrip()[:60])):
-        return False
-    return not _FROM.match(text) or bool(_HEADER.search((text + _text_after(node, 24))[:400]))
+    if _FROM.match(text):  # a reply header: at least two more of its lines (Sent:, To:, Subject:...)
+        keys = {key.lower() for key in _HEADER.findall((text + " " + _text_after(node, 24))[:400])}
+        return len(keys) >= 2
+    block = node.find_parent(_is_block)
+    line = _SPACE.sub(" ", block.get_text() if block is not None else text).strip()
+    return len(line) <= 60 and line.startswith(text.strip()) and bool(_SENT_FROM.match(line))
+
+
+_BREAKS = frozenset("br p div li ul ol blockquote hr table tr td th h1 h2 h3 h4 h5 h6 pre section article "
+                    "header footer address center dd dt".split())
+
+
+def _starts_line(node: NavigableString) -> bool:
+    """Whether a text node starts a line: no text comes before it since the last line break or
+    block boundary ("-- " in "see page 4 -- thanks" is no signature)."""
+    before = node.previous_element
+    while before is not None:
+        if isinstance(before, Tag):
+            if before.name in _BREAKS:
+                return True
+        elif type(before) is NavigableString and before.strip():
+            if before.endswith("\n"):
+                return True
+            # a block that holds the earlier text but not this one ends between them
+            around = {id(parent) for parent in node.parents}
+            for parent in before.parents:
+                if id(parent) in around:
+                    return False
+                if parent.name in _BREAKS:
+                    return True
+            return False
+        before = before.previous_element
+    return True
 
 
 def _text_after(node: NavigableString, strings: int) -> str:
@@ -184,8 +265,23 @@ def _from_follows(hr: Tag) -> bool:
 
 
 def _in_atom(node: NavigableString) -> bool:
-    return any(parent.name in _INLINE_ATOMS and parent.name != "b" for parent in node.parents
-               if isinstance(parent, Tag))
+    """Inside a link: "On ... wrote:" as a link's text starts no thread (bold text may: Outlook's "From:")."""
+    return any(parent.name == "a" for parent in node.parents if isinstance(parent, Tag))
+
+
+def _text_follows(quote: Tag) -> bool:
+    """Whether the agent's own text follows a `<blockquote>` (a policy quoted mid-reply), rather
+    than nothing, or a signature or another quote."""
+    last = quote
+    while isinstance(last, Tag) and last.contents:
+        last = last.contents[-1]
+    for string in last.find_all_next(string=True):
+        if not string.strip() or type(string) is not NavigableString:
+            continue
+        inside = next((p for p in string.parents if isinstance(p, Tag) and (p.name == "blockquote" or _marked(p))),
+                      None)
+        return inside is None and not _ATTRIBUTION.match(string) and not _SIGNATURE_LINE.match(string)
+    return False
 
 
 def _opened_by(node: Tag | NavigableString) -> Tag | NavigableString:
@@ -220,16 +316,35 @@ def _offset(tag: Tag, starts: list[int]) -> int | None:
 
 
 def _text_offset(node: NavigableString, draft: str, starts: list[int]) -> int | None:
-    """Where a text node starts in `draft`: after the element parsed before it."""
+    """Where a text node starts in `draft`: its first characters, the last time they come before
+    the next element (text runs up to the next tag)."""
     before = node.previous_element
     while before is not None and not isinstance(before, Tag):
         before = before.previous_element
+    after = node.next_element
+    while after is not None and not isinstance(after, Tag):
+        after = after.next_element
     begin = _offset(before, starts) if isinstance(before, Tag) else 0
-    if begin is None:
+    end = _offset(after, starts) if isinstance(after, Tag) else len(draft)
+    if begin is None or end is None:
         return None
-    first = str(node).strip()[:2]
-    at = draft.find(first, begin)
-    return at if at >= 0 else None
+    text = str(node).strip()
+    for first in (text, text[:2]):  # as written, or (with entities in it) its first characters
+        at = draft.rfind(first, begin, end)
+        if at >= 0:
+            return at
+    return None
+
+
+_FLOW = frozenset("div blockquote section article main header footer aside nav center td th li dd body html "
+                  "[document]".split())
+
+
+def _inside_text_only(cut: Tag) -> bool:
+    """Whether the element around the tail holds text only (a `<p>`, a `<span>`): the rewrite
+    written inside it cannot have paragraphs or lists."""
+    parent = cut.parent
+    return parent is not None and parent.name not in _FLOW
 
 
 def _start_tag(tag: Tag) -> str:
@@ -252,10 +367,36 @@ class _Walker:
         self.leading: list[Atom] = []
         self.trailing: list[Atom] = []
         self.lists: list[list] = []  # [tag, count] of the open lists
+        self.length = 0
+        self.floor = 0  # where the last atom ends: spaces before it are not trimmed
+        self.has_text = False
+        self.items = 0  # list items open: a paragraph in one is a line, not a blank-line paragraph
 
-    # building
-    def _length(self) -> int:
-        return sum(len(p) for p in self.parts)
+    # building: `parts` are the text so far, `length` its length
+    def _push(self, value: str) -> None:
+        self.parts.append(value)
+        self.length += len(value)
+        self.has_text = self.has_text or bool(value.strip())
+
+    def _recent(self, size: int = 16) -> str:
+        """The last `size` characters of the text."""
+        out, have = [], 0
+        for part in reversed(self.parts):
+            out.append(part)
+            have += len(part)
+            if have >= size:
+                break
+        return "".join(reversed(out))[-size:]
+
+    def _trim_spaces(self) -> None:
+        """Spaces at the end of the line go (not those before an atom's end: its span stays right)."""
+        while self.parts and self.parts[-1].endswith(" ") and self.length > self.floor:
+            part = self.parts[-1]
+            keep = max(len(part.rstrip(" ")), len(part) - (self.length - self.floor))
+            self.length -= len(part) - keep
+            self.parts[-1] = part[:keep]
+            if keep == len(part):
+                break
 
     def text(self, value: str) -> None:
         value = _SPACE.sub(" ", value)
@@ -263,54 +404,50 @@ class _Walker:
             value = value.lstrip(" \u00a0")  # an Outlook "<p>&nbsp;</p>" is a blank line
         if value:
             self._flush_trailing()
-            self.parts.append(value)
+            self._push(value)
 
     def _at_line_start(self) -> bool:
-        joined = "".join(self.parts[-3:])
-        return not joined or joined.endswith("\n") or joined.endswith(("- ", ". ")) and self._ends_with_marker()
+        return not self.has_text or self._recent().endswith("\n") or self._ends_with_marker()
 
     def _ends_with_marker(self) -> bool:
-        tail = "".join(self.parts)[-12:]
-        return bool(re.search(r"(?:^|\n) *(?:- |\d+\. )$", tail))
+        return bool(_MARKER_END.search(self._recent()))
 
     def atom(self, atom: Atom) -> None:
         """An atom at the end of the text; one a reader does not see (a tracking pixel) before
         any text goes before the body, after all text after it, else it takes no room."""
         if not atom.visible.strip() and not atom.block:
-            if not "".join(self.parts).strip():
-                self.leading.append(atom)
-            else:
-                self.trailing.append(atom)
+            (self.trailing if self.has_text else self.leading).append(atom)
             return
         self._flush_trailing()
         if atom.block:
             self.newline(2)
-        start = self._length()
-        self.parts.append(atom.visible)
-        self.atoms.append((start, self._length(), atom))
+        start = self.length
+        self._push(atom.visible)
+        self.atoms.append((start, self.length, atom))
+        self.floor = self.length
         if atom.block:
             self.newline(2)
 
     def _flush_trailing(self) -> None:
         for atom in self.trailing:  # text follows after all: in place, as a span of no text
-            self.atoms.append((self._length(), self._length(), atom))
+            self.atoms.append((self.length, self.length, atom))
+            self.floor = self.length
         self.trailing.clear()
 
     def newline(self, count: int = 1) -> None:
-        joined = "".join(self.parts)
-        if not joined.strip():
+        """End the line; with `count` 2 leave a blank line (a paragraph). Nothing before any
+        text, after a list item's marker, or once the tail has begun."""
+        if not self.has_text or self.stopped or self._ends_with_marker():
             return
-        # a line break ends the line; a paragraph also leaves a blank line
-        while self.parts and self.parts[-1].endswith(" ") and not self.parts[-1].endswith("\n"):
-            self.parts[-1] = self.parts[-1].rstrip(" ")
-        have = len(joined) - len(joined.rstrip("\n"))
+        self._trim_spaces()
+        recent = self._recent(4)
+        have = len(recent) - len(recent.rstrip("\n"))
         if have < count:
-            self.parts.append("\n" * (count - have))
+            self._push("\n" * (count - have))
 
     def line_break(self) -> None:
-        while self.parts and self.parts[-1].endswith(" "):
-            self.parts[-1] = self.parts[-1].rstrip(" ")
-        self.parts.append("\n")
+        self._trim_spaces()
+        self._push("\n")
 
     def finish(self) -> tuple[str, tuple[tuple[int, int, Atom], ...]]:
         text = "".join(self.parts)
@@ -336,7 +473,12 @@ class _Walker:
             atoms.append((moved(start), moved(end), atom))
         stripped = new_text.rstrip()
         lead = len(new_text) - len(new_text.lstrip())
-        return stripped.lstrip(), tuple((s - lead, e - lead, a) for s, e, a in atoms)
+        size = len(stripped) - lead
+
+        def within(position: int) -> int:
+            return min(max(position - lead, 0), size)
+
+        return stripped.lstrip(), tuple((within(s), within(e), a) for s, e, a in atoms)
 
     # walking
     def walk(self, node: Tag) -> None:
@@ -360,6 +502,9 @@ class _Walker:
         name = tag.name.lower()
         if name in _SKIP:
             return
+        if _hidden(tag) and not self._holds_stop(tag):  # preview text, an agent's hidden note
+            self.atom(Atom("hidden", "", sanitise.clean(str(tag))))
+            return
         if name == "br":
             self.line_break()
             return
@@ -371,8 +516,18 @@ class _Walker:
             self.atom(Atom("rule", "", "<hr>", block=True))
             return
         holds = self._holds_stop(tag)
+        if not holds and name == "blockquote" and tag.get_text().strip():  # a quote the reply goes on after
+            self.atom(Atom("quote", _block_text(tag), sanitise.clean(str(tag)), block=True))
+            return
         if not holds and name in _BLOCK_ATOMS and tag.get_text().strip():
             self.atom(Atom(_BLOCK_ATOMS[name], _block_text(tag), sanitise.clean(str(tag)), block=True))
+            return
+        if not holds and name == "a" and tag.get("href") and tag.find(_is_block):
+            # a link around blocks (an email's button around a table): kept whole, on lines of its own
+            markup = sanitise.clean(str(tag))
+            cleaned = BeautifulSoup(markup, "html.parser").find("a")
+            self.atom(Atom("link", _SPACE.sub(" ", tag.get_text()).strip(), markup,
+                           href=cleaned.get("href") if cleaned is not None else None, block=True))
             return
         if not holds and name in _INLINE_ATOMS and not tag.find(_is_block):
             visible = _SPACE.sub(" ", tag.get_text()).strip()
@@ -387,9 +542,9 @@ class _Walker:
                 if href is None and not tag.get("href"):  # an anchor, not a link
                     self.walk(tag)
                     return
-            if visible or href:
-                self.atom(Atom(_INLINE_ATOMS[name] if href or name != "a" else "emphasis", visible or href or "",
-                               markup, href=href))
+            if visible or href:  # an empty link is kept where it is, like an image no one sees
+                self.atom(Atom(_INLINE_ATOMS[name] if href or name != "a" else "emphasis", visible, markup,
+                               href=href))
             return
         if name in ("ul", "ol"):
             self.newline(1)
@@ -403,14 +558,16 @@ class _Walker:
             kind = self.lists[-1]
             kind[1] += 1
             indent = "  " * (len(self.lists) - 1)
-            self.parts.append(f"{indent}{kind[1]}. " if kind[0] == "ol" else f"{indent}- ")
+            self._push(f"{indent}{kind[1]}. " if kind[0] == "ol" else f"{indent}- ")
+            self.items += 1
             self.walk(tag)
+            self.items -= 1
             self.newline(1)
             return
         if name in _PARAGRAPHS:
-            self.newline(2)
+            self.newline(1 if self.items else 2)
             self.walk(tag)
-            self.newline(2)
+            self.newline(1 if self.items else 2)
             return
         if name in _LINES or name in _BLOCK_ATOMS or name == "blockquote":
             self.newline(1)
@@ -423,6 +580,13 @@ class _Walker:
 def _is_block(tag: Tag) -> bool:
     return tag.name in _PARAGRAPHS or tag.name in _LINES or tag.name in _BLOCK_ATOMS or tag.name in (
         "ul", "ol", "blockquote", "table")
+
+
+def _hidden(tag: Tag) -> bool:
+    """Not shown to a reader: `hidden`, `display:none`, `visibility:hidden`, Outlook's `mso-hide:all`."""
+    style = str(tag.get("style", "")).replace(" ", "").lower()
+    return tag.has_attr("hidden") or any(
+        mark in style for mark in ("display:none", "visibility:hidden", "mso-hide:all"))
 
 
 def _pixel(tag: Tag) -> bool:
@@ -443,11 +607,11 @@ def _block_text(tag: Tag) -> str:
     """A table's visible text row by row (cells apart by " | "); other blocks' text as lines."""
     if tag.name == "table":
         rows = []
-        for row in tag.find_all("tr"):
-            cells = [_SPACE.sub(" ", cell.get_text()).strip() for cell in row.find_all(["td", "th"])]
+        for row in (row for row in tag.find_all("tr") if row.find_parent("table") is tag):  # a nested table is in its cell
+            cells = [_SPACE.sub(" ", cell.get_text()).strip() for cell in row.find_all(["td", "th"], recursive=False)]
             if any(cells):
                 rows.append(" | ".join(cells))
         return "\n".join(rows)
     if tag.name == "pre":
-        return tag.get_text().strip("\n")
+        return tag.get_text().strip()
     return _SPACE.sub(" ", tag.get_text()).strip()

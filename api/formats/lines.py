@@ -44,10 +44,11 @@ class Block:
     gap: bool = False  # a blank line comes before it
 
 
-def split(text: str, pieces: Pieces) -> list[Line]:
+def split(text: str, pieces: Pieces, items: bool = True) -> list[Line]:
+    """`text` as lines; with `items`, "- " and "1. " lines are list items."""
     out = []
     for raw in text.replace("\r\n", "\n").split("\n"):
-        match = _ITEM.match(raw)
+        match = _ITEM.match(raw) if items else None
         if match:
             indent = len(match["indent"].replace("\t", "  ")) // 2
             number = int(match["number"]) if match["number"] else None

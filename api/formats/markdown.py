@@ -33,7 +33,7 @@ _INLINE = re.compile(
     r"|(?P<em>(?<![\w*])\*(?=[^\s*])(?P<star>[^*\n]+?)(?<=[^\s*])\*(?![\w*])"
     r"|(?<![\w_])_(?=[^\s_])(?P<under>[^_\n]+?)(?<=[^\s_])_(?![\w_]))"
 )
-_SIGNATURE = re.compile(r"^-- ?$")
+_SIGNATURE = re.compile(r"^--[ \u00a0]*$")
 
 
 def parse(draft: str) -> Document:
@@ -52,7 +52,7 @@ def parse(draft: str) -> Document:
             end, kind = held[i]
             source = "".join(body_lines[i:end])
             markup = source.rstrip("\n")
-            visible = _visible_block(kind, markup)
+            visible = _visible_block(kind, markup).strip() or kind  # its indentation stays in the markup
             atoms.append((length, length + len(visible), Atom(kind, visible, markup, block=True)))
             text_parts.append(visible + source[len(markup):])
             length += len(visible) + len(source) - len(markup)
@@ -72,22 +72,30 @@ def parse(draft: str) -> Document:
         length += len(line) - last
         i += 1
     text = "".join(text_parts)
-    stripped = text.rstrip()
-    lead = len(stripped) - len(stripped.lstrip())
-    # the body's own trailing blank lines go back between the rewrite and the tail
-    gap = body[len(body.rstrip()):] if tail else ""
+    start, end = len(text) - len(text.lstrip()), len(text.rstrip())
+    # blank space and invisible atoms (`<br>`) around the text go back around the rewrite as written
+    head = _as_written(text, 0, start, [(a, atom) for a, b, atom in atoms if a < start])
+    foot = _as_written(text, end, len(text), [(a, atom) for a, b, atom in atoms if a > end])
+    inside = tuple((a - start, b - start, atom) for a, b, atom in atoms if start <= a <= end)
     return Document(
-        "markdown", stripped.lstrip(), tuple((a - lead, b - lead, atom) for a, b, atom in atoms),
-        foot=gap, tail=tail, source=draft,
+        "markdown", text[start:end], inside, head=head, foot=foot, tail=tail, source=draft,
         meta={"links": sum(1 for *_, a in atoms if a.href), "tail": len(tail)},
     )
 
 
+def _as_written(text: str, begin: int, end: int, atoms: list[tuple[int, Atom]]) -> str:
+    """`text[begin:end]` (blank space) with the invisible atoms at their places, as markup."""
+    out, at = [], begin
+    for position, atom in sorted(atoms, key=lambda item: item[0]):
+        out += [text[at:position], atom.markup]
+        at = position
+    return "".join(out) + text[at:end]
+
+
 def render(document: Document, text: str, pieces) -> str:
     body = "".join(piece if isinstance(piece, str) else piece.markup for piece in pieces(text.strip()))
-    if document.tail and not document.foot:
-        body += "\n"
-    return body + document.foot + document.tail
+    foot = document.foot if not document.tail or "\n" in document.foot else document.foot + "\n"
+    return document.head + body + foot + document.tail
 
 
 def _tail_line(lines: list[str]) -> int:

@@ -16,7 +16,7 @@ import copy
 import re
 
 import nh3
-from bs4 import BeautifulSoup, Comment, Declaration, Doctype, NavigableString, ProcessingInstruction, Tag
+from selectolax.lexbor import LexborHTMLParser
 
 TAGS = frozenset(nh3.ALLOWED_TAGS | {"tfoot", "font"})
 _PRESENTATION = {"align", "valign", "width", "height", "bgcolor", "border", "cellpadding", "cellspacing",
@@ -48,23 +48,29 @@ def clean(fragment: str) -> str:
 
 
 # Elements outside the allow-list that only wrap text: sanitising them away changes nothing that
-# matters (Office's o:p and other namespaced tags, font, a document's html/body).
-_WRAPPERS = frozenset({"font", "html", "body", "nobr", "center", "blink"})
+# matters when they have no attributes (Office's o:p and other namespaced tags, font, nobr).
+_WRAPPERS = frozenset({"font", "html", "body", "head", "nobr", "center", "blink"})
 
 
 def is_safe(fragment: str) -> bool:
-    """Whether `clean` would keep everything `fragment` means: the same elements of the
-    allow-list, with the same attributes and the same text, and no other element but text
-    wrappers (comments, Outlook's `<o:p>`, a missing `<tbody>` and how the markup is written do
-    not count)."""
+    """Whether `clean` would keep everything `fragment` means, read as a browser reads it (lexbor,
+    an HTML5 parser: comments end where a browser ends them): the same elements of the
+    allow-list with the same attributes and the same text, and no other element but text
+    wrappers without attributes (comments that end and how the markup is written do not count)."""
     cleaned = clean(fragment)
-    return cleaned == fragment or _meaning(fragment) == _meaning(cleaned)
+    if cleaned == fragment:
+        return True
+    opened = fragment.rfind("<!--")
+    if opened >= 0 and "-->" not in fragment[opened + 2:]:
+        return False  # a comment left open swallows whatever is written after it
+    return _meaning(fragment) == _meaning(cleaned)
 
 
 _SPACE = re.compile(r"\s+")
 
 
 def _meaning(fragment: str) -> list:
+    """What `fragment` holds, element by element, walked without recursion (any depth)."""
     out: list = []
     text: list[str] = []
 
@@ -73,32 +79,40 @@ def _meaning(fragment: str) -> list:
             out.append(joined)
         text.clear()
 
-    def walk(node: Tag) -> None:
-        for child in node.children:
-            if isinstance(child, (Comment, Doctype, Declaration, ProcessingInstruction)):
-                continue
-            if isinstance(child, NavigableString):
-                text.append(str(child))
-            elif isinstance(child, Tag):
-                if child.name in TAGS and child.name != "tbody":
-                    flush()
-                    out.append((child.name, sorted((k, _value(k, v)) for k, v in child.attrs.items())))
-                    walk(child)
-                    flush()
-                    out.append(("/", child.name))
-                else:
-                    if child.name not in _WRAPPERS and child.name != "tbody" and ":" not in child.name:
-                        out.append(("!", child.name))  # an iframe, a form, an svg: not kept
-                    walk(child)
-
-    walk(BeautifulSoup(fragment, "html.parser"))
+    root = LexborHTMLParser(fragment).body
+    stack: list = [iter(root.iter(include_text=True))] if root is not None else []
+    closing: list[str | None] = []
+    while stack:
+        node = next(stack[-1], None)
+        if node is None:
+            stack.pop()
+            if closing and (name := closing.pop()) is not None:
+                flush()
+                out.append(("/", name))
+            continue
+        tag = node.tag
+        if tag == "-text":
+            text.append(node.text_content or "")
+            continue
+        if tag.startswith("-"):  # comments, doctype
+            continue
+        attrs = node.attributes
+        if tag in TAGS:
+            flush()
+            out.append((tag, sorted((k, _value(k, v or "")) for k, v in attrs.items())))
+            closing.append(tag)
+        elif not attrs and (tag in _WRAPPERS or ":" in tag):
+            closing.append(None)  # its text only
+        else:
+            flush()
+            out.append(("!", tag, sorted(attrs)))  # an iframe, a form, an o:p with a handler: not kept
+            closing.append(None)
+        stack.append(iter(node.iter(include_text=True)))
     flush()
     return out
 
 
-def _value(name: str, value: str | list[str]) -> str:
-    if isinstance(value, list):  # class and other multi-valued attributes
-        return " ".join(value)
+def _value(name: str, value: str) -> str:
     if name == "style":  # the properties kept; ammonia rewrites values (".8ex" -> "0.8ex")
         return ";".join(sorted({part.split(":", 1)[0].strip().lower() for part in value.split(";") if ":" in part}))
-    return value
+    return " ".join(value.split()) if name == "class" else value
