@@ -22,12 +22,19 @@ from .test_formats import draft_seen
 
 CORPUS = Path(__file__).resolve().parent / "format_corpus"
 ENTRIES = [json.loads(line) for line in (CORPUS / "manifest.jsonl").read_text().splitlines() if line.strip()]
-BEFORE = "Thank you for your patience."
-AFTER = "Just reply here if anything is unclear."
+# What the model adds, in the draft's language (a sentence in another one is a violation)
+SENTENCES = {
+    "en": ("Thank you for your patience.", "Just reply here if anything is unclear."),
+    "es": ("Gracias por tu paciencia.", "Responde a este mensaje si algo no queda claro."),
+    "fr": ("Merci de votre patience.", "Répondez simplement à ce message si quelque chose n'est pas clair."),
+    "de": ("Vielen Dank für Ihre Geduld.", "Antworten Sie einfach auf diese Nachricht, wenn etwas unklar ist."),
+    "pt": ("Obrigado pela sua paciência.", "Basta responder a esta mensagem se algo não estiver claro."),
+}
 
 
-def model(request):
-    return chat_reply(f"{BEFORE}\n\n{draft_seen(request)}\n\n{AFTER}")
+def model_in(lang: str):
+    before, after = SENTENCES[lang]
+    return lambda request: chat_reply(f"{before}\n\n{draft_seen(request)}\n\n{after}")
 
 
 def hrefs_of(rewrite: str) -> list[str]:
@@ -38,7 +45,8 @@ def hrefs_of(rewrite: str) -> list[str]:
 async def test_a_corpus_body_round_trips(client, upstream, entry):
     draft = (CORPUS / entry["file"]).read_text()
     fmt = entry["format"]
-    route = upstream.post(CHAT_URL).mock(side_effect=model)
+    route = upstream.post(CHAT_URL).mock(side_effect=model_in(entry["language"]))
+    BEFORE, AFTER = SENTENCES[entry["language"]]
     response = await client.post("/v1/rewrites", json={"draft": draft, "format": fmt})
     assert response.status_code == 200, response.text
     body = response.json()

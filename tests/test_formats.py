@@ -457,3 +457,25 @@ def test_list_items_made_of_paragraphs_stay_items():
     assert document.text == "- one\n- two"
     masked = mask(document.text, atoms=document.atoms)
     assert formats.render(document, masked.text, masked) == "<ul><li>one</li><li>two</li></ul>"
+
+
+def test_english_with_foreign_names_is_no_other_language_and_is_wrapped():
+    draft = "The Bosch Serie 8 Geschirrspüler is back in stock."
+    assert language.detect(draft) is None and language.surely_not(draft, "en") is None
+    # lines taken from the draft as they were are the draft's mix, not the model's language
+    spanish = ("Hola Ana, el error que ves es este:\n\nError: connection refused while contacting the license "
+               "server at startup\n\nReinicia la aplicación y vuelve a intentarlo.")
+    assert language.mismatch(spanish, "Siento mucho las molestias.\n\n" + spanish) == []
+
+
+def test_markdown_code_in_a_list_a_html_link_a_comment_and_a_shortcut_reference_are_atoms():
+    draft = ("1. Run:\n\n   ```\n   sudo systemctl restart acme-agent\n   ```\n\n2. Pay <a href=\"https://pay.example.com/4821\">"
+             "here</a> <!-- internal: chargeback --> or see our [refund FAQ].\n\n[refund FAQ]: https://help.example.com/faq")
+    document = formats.parse(draft, "markdown")
+    masked = mask(document.text, atoms=document.atoms)
+    for hidden in ("systemctl", "pay.example.com", "internal", "help.example.com"):
+        assert hidden not in masked.text
+    assert [(atom.kind, atom.href) for *_, atom in document.atoms] == [
+        ("code_block", None), ("link", "https://pay.example.com/4821"), ("html", None), ("link", "[refund FAQ]"),
+        ("reference", None)]
+    assert formats.render(document, masked.text, masked) == draft

@@ -85,7 +85,7 @@ class Rewriter:
 
     async def _attempt(self, prepared: Prepared, deadline: Deadline) -> Decision:
         """Generate (not streamed), review, and repair or fall back as needed."""
-        if prepared.mode == "wrap" and prepared.language not in (None, wrap.LANGUAGE):
+        if prepared.mode == "wrap" and guard.language.surely_not(prepared.draft_text, wrap.LANGUAGE):
             decision = self._count(self._unwrappable(prepared))
             if prepared.request.on_violation == "error":
                 raise RewriteRejected(decision.verdict.describe(),

@@ -28,11 +28,15 @@ _INLINE = re.compile(
     r"|(?P<link>\[(?P<text>(?:[^\[\]\n]|\[[^\]\n]*\])+)\](?:\((?P<url>(?:[^()\s]|\([^()\s]*\))*)(?:\s+\"[^\"\n]*\")?\)"
     r"|\[(?P<ref>[^\]\n]*)\]))"
     r"|(?P<auto><(?P<target>(?:https?|mailto|tel):[^<>\s]+)>)"
+    r"|(?P<anchor><a\s[^<>]*?href\s*=\s*(?:\"(?P<ahref>[^\"]*)\"|'(?P<ahref2>[^']*)')[^<>]*>(?P<atext>.*?)</a\s*>)"
+    r"|(?P<comment><!--.*?-->)"
     r"|(?P<tag></?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>)"
     r"|(?P<strong>(?P<mark>\*\*\*|\*\*|___|__|~~)(?=\S)(?P<inner>.+?)(?<=\S)(?P=mark))"
     r"|(?P<em>(?<![\w*])\*(?=[^\s*])(?P<star>[^*\n]+?)(?<=[^\s*])\*(?![\w*])"
     r"|(?<![\w_])_(?=[^\s_])(?P<under>[^_\n]+?)(?<=[^\s_])_(?![\w_]))"
 )
+_DEFINITION = re.compile(r"^ {0,3}\[([^\]\n]+)\]:\s*\S", re.M)
+_SHORTCUT = re.compile(r"(?<![\]!\\])\[([^\[\]\n]+)\](?![\[(:])")
 _SIGNATURE = re.compile(r"^--[ \u00a0]*$")
 
 
@@ -42,6 +46,7 @@ def parse(draft: str) -> Document:
     body = "".join(lines[:cut])
     tail = "".join(lines[cut:])
     held = _block_atoms(body)
+    labels = {m.group(1).strip().lower() for m in _DEFINITION.finditer(body)}
     text_parts: list[str] = []
     atoms: list[tuple[int, int, Atom]] = []
     length = 0
@@ -60,7 +65,7 @@ def parse(draft: str) -> Document:
             continue
         line = body_lines[i]
         last = 0
-        for match in _INLINE.finditer(line):
+        for match in _inline_matches(line, labels):
             text_parts.append(line[last:match.start()])
             length += match.start() - last
             atom = _inline_atom(match)
@@ -115,12 +120,14 @@ def _block_atoms(body: str) -> dict[int, tuple[int, str]]:
     held: dict[int, tuple[int, str]] = {}
     covered: set[int] = set()
     for token in _MD.parse(body):
-        if token.map is None or token.level != 0:
+        if token.map is None:
             continue
         start, end = token.map
-        if token.type in _BLOCK_ATOMS:
+        # code, tables and HTML at any depth (a code block in a list item too), unless inside one held already
+        if token.type in _BLOCK_ATOMS and not any(a <= start < b for a, (b, _) in held.items()):
             held[start] = (end, _BLOCK_ATOMS[token.type])
-        covered.update(range(start, end))
+        if token.level == 0:
+            covered.update(range(start, end))
     lines = body.splitlines()
     for i, line in enumerate(lines):  # not in any block: link reference definitions
         if i not in covered and line.strip() and not any(start <= i < end for start, (end, _) in held.items()):
@@ -137,7 +144,20 @@ def _visible_block(kind: str, markup: str) -> str:
     return markup
 
 
+def _inline_matches(line: str, labels: set[str]) -> list[re.Match[str]]:
+    """The line's inline atoms in order: `_INLINE`'s, then shortcut reference links (`[FAQ]`
+    with a definition `[FAQ]: url`) in the text between them."""
+    found = list(_INLINE.finditer(line))
+    if labels:
+        taken = [(m.start(), m.end()) for m in found]
+        found += [m for m in _SHORTCUT.finditer(line)
+                  if m.group(1).strip().lower() in labels and not any(a < m.end() and m.start() < b for a, b in taken)]
+    return sorted(found, key=lambda m: m.start())
+
+
 def _inline_atom(match: re.Match[str]) -> Atom:
+    if match.re is _SHORTCUT:
+        return Atom("link", match.group(1), match.group(0), href=match.group(0))
     source = match.group(0)
     if match["code"]:
         return Atom("code", source.strip("`").strip() or source, source)
@@ -148,6 +168,11 @@ def _inline_atom(match: re.Match[str]) -> Atom:
         return Atom("link", match["text"], source, href=href or (f"[{match['ref'] or match['text']}]"))
     if match["auto"]:
         return Atom("link", match["target"], source, href=match["target"])
+    if match["anchor"]:
+        return Atom("link", re.sub(r"<[^<>]*>", "", match["atext"]).strip(), source,
+                    href=match["ahref"] if match["ahref"] is not None else match["ahref2"])
+    if match["comment"]:
+        return Atom("html", "", source)
     if match["tag"]:
         return Atom("html", "", source)
     inner = match["inner"] or match["star"] or match["under"] or ""

@@ -34,7 +34,7 @@ NAMES = {
     "ar": "Arabic", "he": "Hebrew", "hi": "Hindi", "th": "Thai", "vi": "Vietnamese", "id": "Indonesian",
 }
 MIN_LETTERS = 24  # fewer and a detector guesses
-CONFIDENT = 0.6  # the probability `detect` needs
+CONFIDENT = 0.9  # the probability `detect` needs (a German product name in an English reply reads as 0.6-0.9 German)
 PARAGRAPH_LETTERS = 40  # a paragraph of the rewrite this long is judged on its own
 FOREIGN = 0.98  # a rewrite or paragraph this sure of another language...
 NONE_OF_IT = 0.01  # ...that gives the draft's language less than this is in another language
@@ -85,6 +85,17 @@ def detect(text: str) -> str | None:
     return lang if p >= CONFIDENT else None
 
 
+def surely_not(text: str, language: str) -> str | None:
+    """The language `text` is all but certainly in, when that is not `language` and `text` gives
+    `language` almost no chance; else None (an English reply naming a German product is English)."""
+    clean = _clean(text)
+    if _letters(clean) < MIN_LETTERS:
+        return None
+    ranked = _ranked(clean)
+    lang, p = max(ranked.items(), key=lambda item: item[1])
+    return lang if lang != language and p >= FOREIGN and ranked.get(language, 0.0) < NONE_OF_IT else None
+
+
 def mismatch(draft: str, rewrite: str) -> list[Violation]:
     """A `language` violation when the rewrite (or a paragraph of it) is in another language
     than the draft; nothing when the draft's language is unclear."""
@@ -93,6 +104,10 @@ def mismatch(draft: str, rewrite: str) -> list[Violation]:
         return []
     draft_ranked = _ranked(draft_clean)
     expected = max(draft_ranked, key=draft_ranked.__getitem__)
+    # what the rewrite took from the draft as it was (a code line, a quoted English product name) is
+    # in the draft's own mix of languages: only what the model wrote is judged
+    for line in sorted({line.strip() for line in draft.splitlines() if len(line.strip()) >= 12}, key=len, reverse=True):
+        rewrite = rewrite.replace(line, " ")
     clean = _clean(rewrite)
     paragraphs = [p for p in re.split(r"\n\s*\n", clean) if _letters(p) >= PARAGRAPH_LETTERS]
     for part in [clean, *paragraphs] if len(paragraphs) > 1 else [clean]:
