@@ -24,6 +24,7 @@ from pathlib import Path
 
 from api.guard import content
 from api.guard import check, mask, word_diff
+from evals.dataset import visible
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -102,7 +103,8 @@ def content_figures(cases: list[dict]) -> dict:
             flagged["corpus paraphrases"][0] += bool(content.missing(case["draft"], text))
             flagged["corpus paraphrases"][1] += 1
     for case in references:
-        flagged["eval references"][0] += bool(content.missing(case["draft"], case["reference"]))
+        flagged["eval references"][0] += bool(content.missing(visible(case["draft"], case.get("format", "text")),
+                                                              visible(case["reference"], case.get("format", "text"))))
         flagged["eval references"][1] += 1
     caught = {"one statement or step dropped": [0, 0], "everything dropped": [0, 0]}
     for row in real:

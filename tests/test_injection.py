@@ -19,6 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from evals.dataset import load as load_dataset
+
 from api.guard import output_check
 from api.core.errors import InvalidVariable
 from api.guard import check
@@ -275,9 +277,8 @@ def _faithful_texts() -> list[tuple[str, str, str | None]]:
     for line in (HERE / "guard_corpus" / "corpus.jsonl").read_text().splitlines():
         case = json.loads(line)
         texts += [(case["draft"], text, case["customer_message"]) for text in case["paraphrases"]]
-    for line in (HERE.parent / "evals" / "datasets" / "support.jsonl").read_text().splitlines():
-        case = json.loads(line)
-        texts.append((case["draft"], case["reference"], case.get("customer_message")))
+    for case in load_dataset(HERE.parent / "evals" / "datasets" / "support.jsonl"):  # HTML and Markdown as text
+        texts.append((case.visible(case.draft), case.visible(case.reference), case.customer_message))
     return texts
 
 
