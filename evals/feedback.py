@@ -10,6 +10,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from .dataset import Case
 
 OUTCOMES = ("sent", "edited")  # the ones with a reference: discarded rewrites were never sent
@@ -148,9 +150,15 @@ def build_cases(rows: list[dict[str, Any]]) -> Export:
             export.without_text += 1
             continue
         template = f"{row['template']}@v{row['template_version']}"
-        case = Case(id=row["id"], draft=draft, reference=reference, customer_message=message,
-                    tags=("source:feedback", f"outcome:{row['outcome']}", f"template:{template}",
-                          f"model:{row['model']}", f"guard:{row['guard_status']}"))
+        fmt = row.get("format") or "text"
+        try:
+            case = Case(id=row["id"], draft=draft, reference=reference, customer_message=message, format=fmt,
+                        tags=("source:feedback", f"outcome:{row['outcome']}", f"template:{template}",
+                              f"model:{row['model']}", f"guard:{row['guard_status']}",
+                              *((f"format:{fmt}",) if fmt != "text" else ())))
+        except ValidationError:  # an HTML or Markdown text with nothing visible in it
+            export.without_text += 1
+            continue
         key = (draft, reference)
         if key in kept:
             export.duplicates += 1

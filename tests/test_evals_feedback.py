@@ -33,14 +33,14 @@ _ids = iter(range(1, 10_000))
 def row(outcome: str | None, draft: str = REFUND, rewrite: str = REFUND_REWRITE, sent_text: str | None = None,
         *, days_ago: float = 1, template: str = "empathetic", version: int = 3, pii_stored: bool = False,
         customer_message: str | None = "Where is my refund?", model: str = "openai/gpt-4o-mini",
-        rewrite_id: str | None = None) -> dict:
+        rewrite_id: str | None = None, fmt: str = "text") -> dict:
     """A `rewrites` row as the recorder and the feedback route write it."""
     created = NOW - timedelta(days=days_ago)
     return {
         "id": rewrite_id or f"rw_{next(_ids):032x}", "created_at": created, "key_name": "helpdesk",
         "template": template, "template_version": version, "assigned": False, "conversation_id": None,
         "model": model, "pii_stored": pii_stored, "draft": draft, "customer_message": customer_message,
-        "rewrite": rewrite, "guard_status": "passed", "violations": 0, "latency_ms": 800, "cost_usd": 9e-6,
+        "rewrite": rewrite, "format": fmt, "guard_status": "passed", "violations": 0, "latency_ms": 800, "cost_usd": 9e-6,
         "prompt_tokens": 20, "completion_tokens": 10, "outcome": outcome, "sent_text": sent_text,
         "edit_distance": None if outcome in (None, "discarded") else 7, "edit_ratio": None, "rating": None,
         "comment": None, "revision": 0 if outcome is None else 1,
@@ -156,6 +156,19 @@ def test_the_same_draft_and_reference_is_one_case_the_newest(tmp_path, capsys):
     assert [case["id"] for case in lines(out)] == [other["id"], new["id"]]
     assert lines(out)[1]["tags"][2] == "template:empathetic@v4"
     assert "2 written, 2 skipped as duplicates, 0 skipped without text (of 4 rewrites" in err
+
+
+def test_an_html_rewrite_becomes_an_html_case(tmp_path, capsys):
+    html = row("sent", draft="<p>Refund of <b>$49.99</b> for order #4821 approved.</p>", fmt="html",
+               rewrite="<p>Sorry for the wait! Refund of <b>$49.99</b> for order #4821 approved.</p>")
+    empty = row("sent", draft="<p>Order #4821 shipped.</p>", rewrite="<p></p><blockquote>x</blockquote>", fmt="html")
+    url = sqlite_store(tmp_path, [html, empty])
+    out = tmp_path / "cases.jsonl"
+    code, err = export(capsys, url, out)
+    assert code == 0, err
+    (case,) = lines(out)
+    assert case["format"] == "html" and "format:html" in case["tags"] and case["reference"] == html["rewrite"]
+    assert "1 skipped without text" in err
 
 
 def test_texts_stored_with_personal_data_are_written_redacted(tmp_path, capsys):

@@ -115,9 +115,13 @@ async def test_streams_batches_and_the_simple_route_are_recorded_too(store_url, 
         upstream.post(CHAT_URL).mock(return_value=chat_reply(REWRITE))
         batch = (await client.post("/v1/rewrites:batch", json={"items": [{"draft": DRAFT}, {"draft": DRAFT}]})).json()
         simple = await client.post("/v1/rewrite/simple", content=DRAFT, headers={"content-type": "text/plain"})
+        html = await client.post("/v1/rewrite/simple", content=f"<p>{DRAFT}</p>", headers={"content-type": "text/html"})
         ids = [stream_id, *(item["id"] for item in batch["results"]), simple.headers["x-rewrite-id"]]
         rows = [await stored(app, rewrite_id) for rewrite_id in ids]
+        html_row = await stored(app, html.headers["x-rewrite-id"])
     assert all(row is not None and row["rewrite"].startswith("I'm sorry") for row in rows), rows
+    assert [row["format"] for row in rows] == ["text"] * 4 and html_row["format"] == "html"
+    assert html_row["rewrite"].startswith("<p>I&#x27;m sorry") or html_row["rewrite"].startswith("<p>I'm sorry")
 
 
 async def test_a_failing_store_never_fails_a_rewrite(store_url, upstream, monkeypatch):
@@ -316,7 +320,7 @@ async def test_migrations_run_once_and_a_bad_url_is_refused(store_url):
             # The migrations build exactly the table api/feedback/tables.py declares.
             drift = await connection.run_sync(
                 lambda sync: compare_metadata(MigrationContext.configure(sync), tables.metadata))
-        assert version == "0001" and await store.count() == 0
+        assert version == "0002" and await store.count() == 0
         assert drift == []
     finally:
         await store.close()

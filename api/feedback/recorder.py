@@ -153,7 +153,7 @@ class Recorder:
             "template": result.template.name, "template_version": result.template.version, "assigned": assigned,
             "conversation_id": hide(request.conversation_id), "model": result.model, "pii_stored": keep,
             "draft": hide(request.draft), "customer_message": hide(request.customer_message),
-            "rewrite": hide(result.rewrite), "guard_status": result.guard.status,
+            "rewrite": hide(result.rewrite), "format": result.format, "guard_status": result.guard.status,
             "violations": len(result.guard.violations), "latency_ms": round(result.latency_ms), "cost_usd": result.cost_usd,
             "prompt_tokens": result.usage.prompt_tokens, "completion_tokens": result.usage.completion_tokens,
             "revision": 0,

@@ -23,6 +23,7 @@ rewrites = Table(
     Column("draft", Text, nullable=False),
     Column("customer_message", Text),
     Column("rewrite", Text, nullable=False),
+    Column("format", String(10), nullable=False, server_default="text"),  # the draft's and the rewrite's
     Column("guard_status", String(20), nullable=False),
     Column("violations", Integer, nullable=False),
     Column("latency_ms", Integer, nullable=False),
