@@ -1120,7 +1120,6 @@ def test_an_html_draft_is_rendered_in_a_sandbox_shown_as_source_and_copied_as_ht
 def test_without_the_pages_csp_a_script_in_the_draft_or_the_answer_still_never_runs(browser, service, upstream):
     """The sandbox and the page's own cleaning, on their own: the browser ignores the page's
     Content-Security-Policy, and the service's answer is replaced by one it would never send."""
-    from playwright.sync_api import expect
 
     page = new_page(browser, bypass_csp=True)
     try:
