@@ -479,3 +479,11 @@ def test_markdown_code_in_a_list_a_html_link_a_comment_and_a_shortcut_reference_
         ("code_block", None), ("link", "https://pay.example.com/4821"), ("html", None), ("link", "[refund FAQ]"),
         ("reference", None)]
     assert formats.render(document, masked.text, masked) == draft
+
+
+def test_a_rule_keeps_its_line_and_an_open_comment_hides_the_rest():
+    document = formats.parse("<p>Thanks for waiting.</p><hr><p>Tom Baker<br>Acme</p>", "html")
+    masked = mask(document.text, atoms=document.atoms)
+    assert formats.render(document, masked.text, masked) == "<p>Thanks for waiting.</p><hr><p>Tom Baker<br>Acme</p>"
+    document = formats.parse("<p>Your refund was sent.</p><!-- note: customer is angry <p>Bye</p>", "html")
+    assert document.text == "Your refund was sent." and document.tail == ""  # sanitised: the comment goes

@@ -61,6 +61,7 @@ _FROM = re.compile(r"^\s*(?:From|De|Von|Van|Da)\s*:", re.I)
 _HEADER = re.compile(r"(?:^|\s)(Sent|Date|To|Subject|Gesendet|Datum|An|Betreff|Enviado|Fecha|Para|Asunto|Envoyé|"
                      r"Objet|À|Data|Assunto|Verzonden|Aan|Onderwerp|Inviato|Oggetto|A)\s*:", re.I)
 _SPACE = re.compile(r"[ \t\r\n\f]+")
+_BLANKS = re.compile(r"[ ]*\n(?:[ ]*\n)+|[ ]+\n")
 _MARKER_END = re.compile(r"(?:^|\n) *(?:- |\d+\. )$")
 
 
@@ -73,6 +74,11 @@ class TooDeep(ValueError):
 
 def parse(draft: str) -> Document:
     read, inserted = _literal_ampersands(draft)
+    opened = read.rfind("<!--")
+    if opened >= 0 and "-->" not in read[opened + 2:]:
+        # a comment left open hides the rest from a reader (a browser reads it so): it goes with the
+        # tail, which is sanitised for it
+        read = read[:opened]
     soup = BeautifulSoup(read, "html.parser")
     _check_depth(soup)
     cut, offset = _tail(soup, read)
@@ -85,6 +91,8 @@ def parse(draft: str) -> Document:
     text, atoms = walker.finish()
     head = "".join(_start_tag(tag) for tag in reversed(list(cut.parents)) if isinstance(tag, Tag)
                    and tag.name != "[document]") if isinstance(cut, Tag) else ""
+    if offset is None and len(read) < len(draft) + 4 * len(inserted):
+        offset = len(read) - 4 * len(inserted)  # the open comment
     tail = draft[offset:] if offset is not None else ""
     if tail and not sanitise.is_safe(tail):
         tail = sanitise.clean(tail)
@@ -425,7 +433,9 @@ class _Walker:
         self._push(atom.visible)
         self.atoms.append((start, self.length, atom))
         self.floor = self.length
-        if atom.block:
+        if atom.block and not atom.visible:
+            self._push("\n\n")  # a rule: on a line of its own, though it has no text
+        elif atom.block:
             self.newline(2)
 
     def _flush_trailing(self) -> None:
@@ -450,27 +460,20 @@ class _Walker:
         self._push("\n")
 
     def finish(self) -> tuple[str, tuple[tuple[int, int, Atom], ...]]:
+        """The text with blank lines collapsed to one and spaces at line ends gone, and the atoms'
+        spans in it: collapsed piece by piece between atom boundaries, so an atom without text (a
+        rule) keeps its own line, in one pass."""
         text = "".join(self.parts)
-        # blank lines collapse to one; spaces at line ends go (offsets kept by rebuilding)
-        out, atoms, mapping = [], [], {}
-        i = 0
-        for match in re.finditer(r"[ ]*\n(?:[ ]*\n)+|[ ]+\n", text):
-            out.append(text[i:match.start()])
-            mapping[match.start()] = (match.end(), "\n\n" if match.group(0).count("\n") > 1 else "\n")
-            out.append(mapping[match.start()][1])
-            i = match.end()
-        out.append(text[i:])
+        cuts = sorted({0, len(text), *(p for s, e, _ in self.atoms for p in (s, e))})
+        out, where, length = [], {}, 0
+        for start, end in zip(cuts, cuts[1:]):
+            where[start] = length
+            piece = _BLANKS.sub(lambda m: "\n\n" if m.group(0).count("\n") > 1 else "\n", text[start:end])
+            out.append(piece)
+            length += len(piece)
+        where[len(text)] = length
         new_text = "".join(out)
-
-        def moved(pos: int) -> int:
-            shift = 0
-            for start, (end, repl) in mapping.items():
-                if end <= pos:
-                    shift += (end - start) - len(repl)
-            return pos - shift
-
-        for start, end, atom in self.atoms:
-            atoms.append((moved(start), moved(end), atom))
+        atoms = [(where[s], where[e], atom) for s, e, atom in self.atoms]
         stripped = new_text.rstrip()
         lead = len(new_text) - len(new_text.lstrip())
         size = len(stripped) - lead
