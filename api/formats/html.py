@@ -56,6 +56,7 @@ _SENT_FROM = re.compile(
     r"^(?:Sent from (?:my )?[\w .-]{2,30}|Get Outlook for \w+|Enviado desde (?:mi )?[\w .-]{2,30}"
     r"|Envoyé de (?:mon )?[\w .-]{2,30}|Von meinem [\w .-]{2,30} gesendet|Enviado do (?:meu )?[\w .-]{2,30})$", re.I,
 )
+_SENT_PREFIX = re.compile(r"^\s*(?:Sent from|Get Outlook|Enviado desde|Envoyé de|Von meinem|Enviado do)\b", re.I)
 _SIGNATURE_LINE = re.compile(r"^\s*--[ \u00a0]*$")
 _FROM = re.compile(r"^\s*(?:From|De|Von|Van|Da)\s*:", re.I)
 _HEADER = re.compile(r"(?:^|\s)(Sent|Date|To|Subject|Gesendet|Datum|An|Betreff|Enviado|Fecha|Para|Asunto|Envoyé|"
@@ -231,6 +232,8 @@ def _starts_tail(node: NavigableString) -> bool:
     if _FROM.match(text):  # a reply header: at least two more of its lines (Sent:, To:, Subject:...)
         keys = {key.lower() for key in _HEADER.findall((text + " " + _text_after(node, 24))[:400])}
         return len(keys) >= 2
+    if not _SENT_PREFIX.match(text):
+        return False
     block = node.find_parent(_is_block)
     line = _SPACE.sub(" ", block.get_text() if block is not None else text).strip()
     return len(line) <= 60 and line.startswith(text.strip()) and bool(_SENT_FROM.match(line))
