@@ -43,8 +43,9 @@ def lossy(request: httpx.Request) -> httpx.Response:
     return httpx.Response(200, json=chat_json("I'm sorry for the trouble. We are on it."))
 
 
-@pytest.fixture
-def env(monkeypatch, tmp_path):
+def eval_env(monkeypatch, tmp_path, cases: list[dict]):
+    """Settings for a harness run against the respx upstream, `cases` written as the dataset;
+    yields the paths `run` uses."""
     monkeypatch.setenv("REWRITER_MODEL", "openai/gpt-4o-mini")
     monkeypatch.setenv("REWRITER_MODEL_API_BASE", "http://upstream.test/v1")
     monkeypatch.setenv("REWRITER_MODEL_API_KEY", "sk-test")
@@ -52,13 +53,18 @@ def env(monkeypatch, tmp_path):
     monkeypatch.setenv("REWRITER_MAX_RETRIES", "0")
     get_settings.cache_clear()
     data = tmp_path / "cases.jsonl"
-    data.write_text("".join(json.dumps(c) + "\n" for c in CASES))
+    data.write_text("".join(json.dumps(c) + "\n" for c in cases))
     yield {"data": data, "cache": tmp_path / "cache", "tmp": tmp_path}
     get_settings.cache_clear()
 
 
-def run(env, out: str, *extra: str) -> int:
-    return main(["run", "--dataset", str(env["data"]), "--out", str(env["tmp"] / out), "--cache-dir",
+@pytest.fixture
+def env(monkeypatch, tmp_path):
+    yield from eval_env(monkeypatch, tmp_path, CASES)
+
+
+def run(env, out: str, *extra: str, data: Path | None = None) -> int:
+    return main(["run", "--dataset", str(data or env["data"]), "--out", str(env["tmp"] / out), "--cache-dir",
                  str(env["cache"]), "--no-progress", "--no-embeddings", *extra])
 
 

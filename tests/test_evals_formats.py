@@ -18,6 +18,7 @@ from evals import dataset as datasets
 from evals.cli import main
 
 from .conftest import CHAT_URL, chat_json
+from .test_evals import eval_env, run
 
 ROOT = Path(__file__).resolve().parent.parent
 QUOTE = ('<div class="gmail_quote"><div dir="ltr" class="gmail_attr">On Tue, Mar 4, 2025 at 9:12 AM Dana '
@@ -65,21 +66,7 @@ def faithful(request: httpx.Request) -> httpx.Response:
 
 @pytest.fixture
 def env(monkeypatch, tmp_path):
-    monkeypatch.setenv("REWRITER_MODEL", "openai/gpt-4o-mini")
-    monkeypatch.setenv("REWRITER_MODEL_API_BASE", "http://upstream.test/v1")
-    monkeypatch.setenv("REWRITER_MODEL_API_KEY", "sk-test")
-    monkeypatch.setenv("REWRITER_RETRY_BACKOFF_S", "0.01")
-    monkeypatch.setenv("REWRITER_MAX_RETRIES", "0")
-    get_settings.cache_clear()
-    data = tmp_path / "cases.jsonl"
-    data.write_text("".join(json.dumps(c) + "\n" for c in CASES))
-    yield {"data": data, "cache": tmp_path / "cache", "tmp": tmp_path}
-    get_settings.cache_clear()
-
-
-def run(env, out: str, *extra: str, data: Path | None = None) -> int:
-    return main(["run", "--dataset", str(data or env["data"]), "--out", str(env["tmp"] / out), "--cache-dir",
-                 str(env["cache"]), "--no-progress", "--no-embeddings", *extra])
+    yield from eval_env(monkeypatch, tmp_path, CASES)
 
 
 def rows(env, out: str) -> dict[str, dict]:
