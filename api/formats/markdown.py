@@ -18,7 +18,7 @@ import re
 from markdown_it import MarkdownIt
 
 from .document import Atom, Document
-from .html import _ATTRIBUTION
+from .thread import ATTRIBUTION
 
 _MD = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 _BLOCK_ATOMS = {"fence": "code_block", "code_block": "code_block", "html_block": "html", "table_open": "table"}
@@ -107,7 +107,7 @@ def _tail_line(lines: list[str]) -> int:
     """The index of the line the quoted thread or signature starts at (len(lines): none)."""
     for i, line in enumerate(lines):
         bare = line.rstrip("\r\n")
-        if _SIGNATURE.match(bare) or _ATTRIBUTION.match(bare.lstrip("> ")) and bare.strip() not in ("--",):
+        if _SIGNATURE.match(bare) or ATTRIBUTION.match(bare.lstrip("> ")) and bare.strip() not in ("--",):
             return i
         if bare.startswith(">") and all(not rest.strip() or rest.startswith(">") for rest in lines[i:]) \
                 and any(not earlier.strip() for earlier in lines[:i][-1:]) and i > 0:
