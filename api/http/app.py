@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import gc
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -18,6 +20,7 @@ from .keys import KeyChecker
 from api.models.local_provider import flatten
 from .context import RequestContextMiddleware
 from .ratelimit import RateLimiter
+from api.guard import language
 from api.core.rewriter import Rewriter
 from .routes import docs, feedback as feedback_routes, health, rewrites, templates, web
 from api.core.settings import Settings, get_settings
@@ -50,7 +53,8 @@ def create_app(settings: Settings | None = None, rewriter: Rewriter | None = Non
                           f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
                 raise
         if serving:
-            freeze_startup_objects()
+            await asyncio.to_thread(language.warm)  # the language model (about a second), not on a first request
+            freeze_startup_objects()  # after it: its arrays are start-up objects too
         yield
         await limiter.close()
         await rewriter.gateway.aclose()
