@@ -1054,6 +1054,7 @@ def test_an_html_draft_is_rendered_in_a_sandbox_shown_as_source_and_copied_as_ht
     # from markup cleaned of what runs or loads from elsewhere.
     for frame in (page.locator("#draft-frame"), page.locator("#reply-frame")):
         expect(frame).to_have_attribute("sandbox", "")
+        expect(frame).to_have_attribute("srcdoc", re.compile(r"\S"))  # the draft's preview comes a moment after typing
         srcdoc = frame.get_attribute("srcdoc").lower()
         for bad in ("<script", "onerror", "onclick", "t.example.com", "alert("):
             assert bad not in srcdoc, bad
