@@ -487,3 +487,16 @@ def test_a_rule_keeps_its_line_and_an_open_comment_hides_the_rest():
     assert formats.render(document, masked.text, masked) == "<p>Thanks for waiting.</p><hr><p>Tom Baker<br>Acme</p>"
     document = formats.parse("<p>Your refund was sent.</p><!-- note: customer is angry <p>Bye</p>", "html")
     assert document.text == "Your refund was sent." and document.tail == ""  # sanitised: the comment goes
+
+
+async def test_markdown_the_model_writes_into_an_html_reply_is_markup_it_must_not(client, upstream):
+    upstream.post(CHAT_URL).mock(side_effect=lambda request: chat_reply(
+        "**So sorry** for the wait!\n\n" + draft_seen(request)))
+    body = (await client.post("/v1/rewrites", json={"draft": GMAIL, "format": "html"})).json()
+    assert body["guard"]["status"] == "fallback"
+    assert {"kind": "injection", "fact": "markup", "value": "**So sorry**",
+            "detail": "the rewrite writes Markdown into an HTML reply, where it shows as written ('**So sorry**')"} \
+        in body["guard"]["violations"]
+    upstream.post(CHAT_URL).mock(side_effect=lambda request: chat_reply("**So sorry** for the wait! " + draft_seen(request)))
+    markdown = (await client.post("/v1/rewrites", json={"draft": MARKDOWN, "format": "markdown"})).json()
+    assert markdown["guard"]["status"] == "passed"  # in Markdown, emphasis the model adds is allowed

@@ -129,7 +129,7 @@ class Rewriter:
         review = guard.review(
             prepared.masked, completion.text, draft=prepared.draft_text, customer_message=request.customer_message,
             truncated=completion.finish_reason == "length", instructions=prepared.instructions,
-            flips_block=self.settings.flips_block, examples=prepared.examples,
+            flips_block=self.settings.flips_block, examples=prepared.examples, format=request.format,
         )
         return Attempt(completion, review.text, review.verdict)
 

@@ -31,12 +31,14 @@ def check(
     instructions: Sequence[str] = (),
     flips_block: bool = True,
     examples: Sequence[Fact] = (),
+    format: str = "text",
 ) -> Verdict:
     """Compare the rewrite with the draft. `invented_tokens`: placeholder tokens the model made
     up. `truncated`: the model stopped at its token limit, so the end of the reply is missing.
     `instructions`: the template's own, which the rewrite must not repeat. `flips_block`: a
     meaning flip is a violation (True) or a warning. `examples`: the facts of the template's own
-    examples and instructions; an added fact among them is named as copied."""
+    examples and instructions; an added fact among them is named as copied. `format`: the
+    draft's and the rewrite's (`html`: Markdown the model writes is markup it must not)."""
     draft_facts = factlib.extract(draft)
     rewrite_facts = factlib.extract(rewrite)
     verdict = Verdict()
@@ -52,7 +54,7 @@ def check(
     verdict.violations += _text_violations(rewrite, truncated, invented_tokens)
     verdict.violations += [
         Violation("injection", finding.kind, finding.value, finding.detail)
-        for finding in output_check.findings(draft, rewrite, customer_message, instructions=instructions)
+        for finding in output_check.findings(draft, rewrite, customer_message, instructions=instructions, format=format)
     ]
     verdict.violations += language.mismatch(draft, rewrite)
     flips = meaning.flips_between(draft, rewrite)

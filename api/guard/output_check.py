@@ -241,11 +241,17 @@ def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+# Markdown written into an HTML reply shows as asterisks and brackets: bold, a code span, a link.
+_MARKDOWN = re.compile(r"\*\*[^*\n]+\*\*|__[^_\n]+__|`[^`\n]+`|\[[^\]\n]+\]\([^)\s]+\)|^#{1,6} ", re.M)
+
+
 def findings(
-    draft: str, rewrite: str, customer_message: str | None = None, *, instructions: Iterable[str] = ()
+    draft: str, rewrite: str, customer_message: str | None = None, *, instructions: Iterable[str] = (),
+    format: str = "text",
 ) -> list[Finding]:
     """What the rewrite has and must not: leaked instructions, markup, role markers (see the
-    module docstring). Nothing the draft already has is reported."""
+    module docstring); in an HTML reply (`format`), Markdown too. Nothing the draft already has
+    is reported."""
     found: list[Finding] = []
     instructions = tuple(instructions)
     folded, folded_draft = fold(rewrite), fold(draft)  # each text folded once, for every check
@@ -262,4 +268,10 @@ def findings(
         what = "markup" if kind == "markup" else "a chat role marker"
         detail = f"the rewrite contains {what} the draft does not have ({_short(written)!r})"
         found.append(Finding(kind, _short(written), detail))
+    if format == "html":
+        for match in _MARKDOWN.finditer(rewrite):
+            if match.group(0) not in draft:
+                found.append(Finding("markup", _short(match.group(0)), "the rewrite writes Markdown into an HTML "
+                                     f"reply, where it shows as written ({_short(match.group(0))!r})"))
+                break
     return found

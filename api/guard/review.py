@@ -28,12 +28,13 @@ def review(
     instructions: Sequence[str] = (),
     flips_block: bool = True,
     examples: Sequence[Fact] = (),
+    format: str = "text",
 ) -> Review:
     """Judge the model's `output` (still masked) for the draft `masked` was made from."""
     text, invented = masked.unmask(output.strip())
     verdict = check(
         draft, text, customer_message, invented_tokens=invented, truncated=truncated,
-        instructions=instructions, flips_block=flips_block, examples=examples,
+        instructions=instructions, flips_block=flips_block, examples=examples, format=format,
     )
     verdict.violations = masked.account(output, verdict)
     return Review(text, verdict)
