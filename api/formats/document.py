@@ -10,7 +10,7 @@ thread and the signature (`tail`) never reach the model: they come back as they 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
@@ -48,7 +48,6 @@ class Document:
     source: str = ""  # the draft as sent
     style: str = "p"  # how HTML paragraphs are written: p, div (a div a line, Gmail) or br
     lists: bool = False  # the HTML draft has lists: "- " and "1. " lines are list items, else text
-    meta: dict[str, int] = field(default_factory=dict)  # what was found: links, atoms, tail length
 
     @cached_property
     def fallback(self) -> str:

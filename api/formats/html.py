@@ -61,8 +61,8 @@ def parse(draft: str) -> Document:
     if tail and breaks_before_tail:  # the line break or blank line between the reply and the quoted thread
         blank = breaks_before_tail > 1
         foot += {"div": "<div><br></div>" if blank else "", "br": "<br><br>" if blank else "<br>"}.get(style, "")
-    return Document("html", text, atoms, head=head + lead, foot=foot, tail=tail, source=draft, style=style, lists=soup.find(["ul", "ol"]) is not None,
-                    meta={"links": sum(1 for *_, a in atoms if a.href), "tail": len(tail)})
+    return Document("html", text, atoms, head=head + lead, foot=foot, tail=tail, source=draft, style=style,
+                    lists=soup.find(["ul", "ol"]) is not None)
 
 
 def render(document: Document, text: str, pieces: Pieces) -> str:

@@ -82,10 +82,7 @@ def parse(draft: str) -> Document:
     head = _as_written(text, 0, start, [(a, atom) for a, b, atom in atoms if a < start])
     foot = _as_written(text, end, len(text), [(a, atom) for a, b, atom in atoms if a > end])
     inside = tuple((a - start, b - start, atom) for a, b, atom in atoms if start <= a <= end)
-    return Document(
-        "markdown", text[start:end], inside, head=head, foot=foot, tail=tail, source=draft,
-        meta={"links": sum(1 for *_, a in atoms if a.href), "tail": len(tail)},
-    )
+    return Document("markdown", text[start:end], inside, head=head, foot=foot, tail=tail, source=draft)
 
 
 def _as_written(text: str, begin: int, end: int, atoms: list[tuple[int, Atom]]) -> str:
