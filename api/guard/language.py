@@ -76,34 +76,46 @@ def _ranked(text: str) -> dict[str, float]:
     return {lang: float(p) for lang, p in identifier.rank(text)}
 
 
+def _judged(text: str) -> dict[str, float] | None:
+    """Each language's probability for `text` (noise taken out), or None when it is too short."""
+    clean = _clean(text)
+    return _ranked(clean) if _letters(clean) >= MIN_LETTERS else None
+
+
+def _top(ranked: dict[str, float]) -> tuple[str, float]:
+    return max(ranked.items(), key=lambda item: item[1])
+
+
+def _foreign(ranked: dict[str, float], language: str) -> str | None:
+    """The language `ranked` is all but certainly in, when that is not `language` and `language`
+    has almost no chance; else None."""
+    lang, p = _top(ranked)
+    return lang if lang != language and p >= FOREIGN and ranked.get(language, 0.0) < NONE_OF_IT else None
+
+
 def detect(text: str) -> str | None:
     """The language `text` is written in, or None when it is too short or unclear."""
-    clean = _clean(text)
-    if _letters(clean) < MIN_LETTERS:
+    ranked = _judged(text)
+    if ranked is None:
         return None
-    lang, p = max(_ranked(clean).items(), key=lambda item: item[1])
+    lang, p = _top(ranked)
     return lang if p >= CONFIDENT else None
 
 
 def surely_not(text: str, language: str) -> str | None:
     """The language `text` is all but certainly in, when that is not `language` and `text` gives
     `language` almost no chance; else None (an English reply naming a German product is English)."""
-    clean = _clean(text)
-    if _letters(clean) < MIN_LETTERS:
-        return None
-    ranked = _ranked(clean)
-    lang, p = max(ranked.items(), key=lambda item: item[1])
-    return lang if lang != language and p >= FOREIGN and ranked.get(language, 0.0) < NONE_OF_IT else None
+    ranked = _judged(text)
+    return _foreign(ranked, language) if ranked is not None else None
 
 
 def mismatch(draft: str, rewrite: str) -> list[Violation]:
     """A `language` violation when the rewrite (or a paragraph of it) is in another language
     than the draft; nothing when the draft's language is unclear."""
-    draft_clean = _clean(draft)
-    if _letters(draft_clean) < MIN_LETTERS:
+    draft_ranked = _judged(draft)
+    if draft_ranked is None:
         return []
-    draft_ranked = _ranked(draft_clean)
-    expected = max(draft_ranked, key=draft_ranked.__getitem__)
+    expected = _top(draft_ranked)[0]
     # what the rewrite took from the draft as it was (a code line, a quoted English product name) is
     # in the draft's own mix of languages: only what the model wrote is judged
     for line in sorted({line.strip() for line in draft.splitlines() if len(line.strip()) >= 12}, key=len, reverse=True):
@@ -113,10 +125,8 @@ def mismatch(draft: str, rewrite: str) -> list[Violation]:
     for part in [clean, *paragraphs] if len(paragraphs) > 1 else [clean]:
         if _letters(part) < MIN_LETTERS:
             continue
-        ranked = _ranked(part)
-        lang, p = max(ranked.items(), key=lambda item: item[1])
-        if lang != expected and p >= FOREIGN and ranked.get(expected, 0.0) < NONE_OF_IT \
-                and draft_ranked.get(lang, 0.0) < NONE_OF_IT:
+        lang = _foreign(_ranked(part), expected)
+        if lang is not None and draft_ranked.get(lang, 0.0) < NONE_OF_IT:
             where = "the rewrite" if part is clean else "a paragraph of the rewrite"
             return [Violation(
                 "language", "language", lang,
