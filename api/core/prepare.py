@@ -38,15 +38,15 @@ class Prepared:
     model: str
     masked: guard.Masked
     settings: Settings
+    document: formats.Document  # the draft as read in its format (api/formats)
     examples: tuple[Fact, ...] = ()  # the facts of the template's own text (`Preparer.example_facts`)
     mode: str = "free"  # or "wrap" (api/core/wrap.py)
-    document: formats.Document | None = None  # the draft as read in its format (api/formats)
     language: str | None = None  # the draft's (`api.guard.language`)
 
     @property
     def draft_text(self) -> str:
-        """The draft's visible text: what the guard compares the rewrite with."""
-        return self.document.text if self.document is not None else self.request.draft
+        """The draft's visible text (a text draft as sent): what the guard compares the rewrite with."""
+        return self.document.text
 
     def render(self, model: str) -> RenderedPrompt:
         """The prompt for `model`: the completion form for base models when the template has one."""
@@ -121,8 +121,8 @@ class Preparer:
             "top_p": defaults.top_p,
         }
         return Prepared(
-            request, template, context, params, model, masked, self.settings, self.example_facts(template),
-            self._mode(request, template, model), document, languages.detect(document.text),
+            request, template, context, params, model, masked, self.settings, document, self.example_facts(template),
+            self._mode(request, template, model), languages.detect(document.text),
         )
 
     def split_applies(self, request: RewriteRequest) -> bool:

@@ -78,7 +78,7 @@ def result_of(prepared: "Prepared", decision: Decision, deadline: Deadline) -> R
 def _texts(prepared: "Prepared", decision: Decision) -> tuple[str, str]:
     """The rewrite as returned (in the draft's format) and its visible text (for the diff)."""
     document = prepared.document
-    if document is None or document.format == "text":
+    if document.format == "text":
         return decision.text, decision.text
     if decision.status == "fallback":
         return document.fallback, document.text

@@ -159,7 +159,8 @@ class Walker:
         name = tag.name.lower()
         if name in SKIP:
             return
-        if hidden(tag) and not self._holds_stop(tag):  # preview text, an agent's hidden note
+        holds = self._holds_stop(tag)  # the tail starts inside it: walked, never an atom
+        if hidden(tag) and not holds:  # preview text, an agent's hidden note
             self.atom(Atom("hidden", "", sanitise.clean(str(tag))))
             return
         if name == "br":
@@ -172,7 +173,6 @@ class Walker:
         if name == "hr":
             self.atom(Atom("rule", "", "<hr>", block=True))
             return
-        holds = self._holds_stop(tag)
         if not holds and name == "blockquote" and tag.get_text().strip():  # a quote the reply goes on after
             self.atom(Atom("quote", _block_text(tag), sanitise.clean(str(tag)), block=True))
             return
