@@ -7,6 +7,7 @@ harness sends it with the draft, and scores the visible text of the rewrite and 
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -56,8 +57,10 @@ class Case(BaseModel):
         return visible(text, self.format)
 
 
+@lru_cache(maxsize=1024)
 def visible(text: str, format: str) -> str:
-    """The visible text of `text` written in `format` (see `Case.visible`)."""
+    """The visible text of `text` written in `format` (see `Case.visible`). Remembered: a cell's
+    draft, rewrite and reference are each read by several scores."""
     if format == "text":
         return text
     from api.formats import parse
